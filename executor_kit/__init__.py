@@ -1,0 +1,51 @@
+"""executor-kit: one contract for running containers on any backend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from executor_kit.base import STANDARD_CAPABILITIES, ContainerExecutor
+from executor_kit.clock import Clock, SystemClock, VirtualClock
+from executor_kit.errors import (
+    ExecutorAuthenticationError,
+    ExecutorConfigurationError,
+    ExecutorConnectionError,
+    ExecutorError,
+    ExecutorResourceError,
+)
+from executor_kit.job import ContainerJob, JobLike
+from executor_kit.labels import MANAGED_LABEL, RUN_LABEL
+from executor_kit.registry import available_executors, get_executor, register_executor, resolve_executor
+from executor_kit.status import ExecutionStatus, JobStatus
+
+__all__ = [
+    "MANAGED_LABEL",
+    "RUN_LABEL",
+    "STANDARD_CAPABILITIES",
+    "Clock",
+    "ContainerExecutor",
+    "ContainerJob",
+    "ExecutionStatus",
+    "ExecutorAuthenticationError",
+    "ExecutorConfigurationError",
+    "ExecutorConnectionError",
+    "ExecutorError",
+    "ExecutorResourceError",
+    "JobLike",
+    "JobStatus",
+    "SystemClock",
+    "VirtualClock",
+    "__version__",
+    "available_executors",
+    "get_executor",
+    "register_executor",
+    "resolve_executor",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("executor-kit")
+    raise AttributeError(f"module 'executor_kit' has no attribute {name!r}")

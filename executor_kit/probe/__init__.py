@@ -1,0 +1,251 @@
+"""The probe: the one workload the conformance suite runs on every backend.
+
+Real backends run the shell script ``probe`` (shipped beside this module) in
+the probe image; ``MockExecutor`` and the cloud emulators interpret the same
+argv with ``interpret``. The argv is ``probe STEP...``, the steps run in order:
+
+============================  ===============================================
+``out TEXT``                  print TEXT and a newline to stdout
+``err TEXT``                  print TEXT and a newline to stderr
+``env NAME``                  print the value of NAME (empty if unset) and a newline
+``sleep SECONDS``             sleep (decimal seconds)
+``alloc MIB``                 allocate and touch MIB mebibytes, then free them
+``lines STREAM COUNT WIDTH``  write COUNT lines to ``out`` or ``err``; line i is
+                              ``str(i)`` padded with ``.`` to WIDTH characters
+``ignore-term``               ignore SIGTERM and SIGINT from now on
+``exit CODE``                 exit with CODE (mod 256) at once
+============================  ===============================================
+
+Without ``exit`` the probe exits 0. SIGTERM ends it with 143 unless ignored.
+An unknown step writes ``probe: unknown step X`` to stderr and exits 64.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+__all__ = [
+    "PROBE_DIR",
+    "PROBE_IMAGE",
+    "Probe",
+    "ProbeEvent",
+    "ProbeRun",
+    "interpret",
+    "is_probe",
+]
+
+#: The tag the suite runs by default on real backends.
+PROBE_IMAGE = "executor-kit-probe:latest"
+
+#: The folder holding the probe script and its Dockerfile (the build context).
+PROBE_DIR = Path(__file__).resolve().parent
+
+
+@dataclasses.dataclass(frozen=True)
+class ProbeEvent:
+    """Output written at ``at`` seconds after the start, on ``stream``.
+
+    Example:
+        >>> ProbeEvent(0.0, "stdout", "hi\\n").text
+        'hi\\n'
+    """
+
+    at: float
+    stream: str
+    text: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ProbeRun:
+    """What a probe argv does, computed without running it.
+
+    Example:
+        >>> run = interpret(Probe().out("a").sleep(2).out("b").argv)
+        >>> run.output_until(1.0), run.duration, run.exit_code
+        (('a\\n', ''), 2.0, 0)
+    """
+
+    events: tuple[ProbeEvent, ...]
+    exit_code: int
+    duration: float
+    oom_killed: bool = False
+    ignores_term: bool = False
+
+    def output_until(self, elapsed: float) -> tuple[str, str]:
+        """``(stdout, stderr)`` written within ``elapsed`` seconds of the start.
+
+        Example:
+            >>> interpret(Probe().err("e").argv).output_until(0)
+            ('', 'e\\n')
+        """
+        visible = [event for event in self.events if event.at <= elapsed]
+        stdout = "".join(event.text for event in visible if event.stream == "stdout")
+        stderr = "".join(event.text for event in visible if event.stream == "stderr")
+        return stdout, stderr
+
+
+@dataclasses.dataclass
+class _State:
+    args: list[str]
+    environment: Mapping[str, str]
+    memory_limit_mib: float | None
+    now: float = 0.0
+    events: list[ProbeEvent] = dataclasses.field(default_factory=list)
+    exit_code: int | None = None
+    oom_killed: bool = False
+    ignores_term: bool = False
+
+    def take(self) -> str:
+        return self.args.pop(0) if self.args else ""
+
+    def write(self, stream: str, text: str) -> None:
+        self.events.append(ProbeEvent(self.now, stream, text))
+
+    def stop(self, code: int, message: str | None = None) -> None:
+        if message:
+            self.write("stderr", message)
+        self.exit_code = code
+
+
+def _number(state: _State, step: str) -> float | None:
+    raw = state.take()
+    try:
+        return float(raw)
+    except ValueError:
+        state.stop(64, f"probe: {step} needs a number, got {raw!r}\n")
+        return None
+
+
+def _sleep(state: _State) -> None:
+    seconds = _number(state, "sleep")
+    state.now += max(0.0, seconds or 0.0)
+
+
+def _alloc(state: _State) -> None:
+    mib = _number(state, "alloc")
+    limit = state.memory_limit_mib
+    if mib is not None and limit is not None and mib >= limit:
+        state.oom_killed = True
+        state.stop(137)
+
+
+def _lines(state: _State) -> None:
+    stream = {"out": "stdout", "err": "stderr"}.get(state.take())
+    count, width = _number(state, "lines"), _number(state, "lines")
+    if stream is None or count is None or width is None:
+        state.stop(64, "probe: lines needs out|err COUNT WIDTH\n")
+        return
+    state.write(stream, "".join(str(i).ljust(int(width), ".") + "\n" for i in range(1, int(count) + 1)))
+
+
+def _exit(state: _State) -> None:
+    code = _number(state, "exit")
+    if code is not None:
+        state.stop(int(code) % 256)
+
+
+def _ignore_term(state: _State) -> None:
+    state.ignores_term = True
+
+
+_STEPS: dict[str, Callable[[_State], None]] = {
+    "out": lambda state: state.write("stdout", state.take() + "\n"),
+    "err": lambda state: state.write("stderr", state.take() + "\n"),
+    "env": lambda state: state.write("stdout", state.environment.get(state.take(), "") + "\n"),
+    "sleep": _sleep,
+    "alloc": _alloc,
+    "lines": _lines,
+    "exit": _exit,
+    "ignore-term": _ignore_term,
+}
+
+
+def _unknown_step(step: str) -> Callable[[_State], None]:
+    return lambda state: state.stop(64, f"probe: unknown step {step}\n")
+
+
+def interpret(
+    argv: Sequence[str],
+    environment: Mapping[str, str] | None = None,
+    *,
+    memory_limit_mib: float | None = None,
+) -> ProbeRun:
+    """Compute what the probe does for ``argv`` (with or without the leading ``probe``).
+
+    Args:
+        argv: The probe's command line.
+        environment: The variables the workload sees.
+        memory_limit_mib: A limit under which ``alloc`` of as much or more is OOM-killed.
+
+    Example:
+        >>> run = interpret(["probe", "env", "A", "exit", "3"], {"A": "x y"})
+        >>> run.output_until(0), run.exit_code
+        (('x y\\n', ''), 3)
+    """
+    args = list(argv[1:] if is_probe(argv) else argv)
+    state = _State(args, environment or {}, memory_limit_mib)
+    while state.args and state.exit_code is None:
+        step = state.take()
+        _STEPS.get(step, _unknown_step(step))(state)
+    code = 0 if state.exit_code is None else state.exit_code
+    return ProbeRun(tuple(state.events), code, state.now, state.oom_killed, state.ignores_term)
+
+
+def is_probe(command: Sequence[str]) -> bool:
+    """Whether ``command`` runs the probe.
+
+    Example:
+        >>> is_probe(["probe", "out", "x"]), is_probe(["echo", "x"])
+        (True, False)
+    """
+    return bool(command) and command[0] in ("probe", "/bin/probe")
+
+
+class Probe:
+    """Builds a probe argv step by step.
+
+    Example:
+        >>> Probe().out("a b").err("c").exit(3).argv
+        ['probe', 'out', 'a b', 'err', 'c', 'exit', '3']
+    """
+
+    def __init__(self) -> None:
+        self.argv: list[str] = ["probe"]
+
+    def _add(self, *parts: object) -> Probe:
+        self.argv.extend(str(part) for part in parts)
+        return self
+
+    def out(self, text: str) -> Probe:
+        """Print ``text`` to stdout. Example: ``Probe().out("hi")``."""
+        return self._add("out", text)
+
+    def err(self, text: str) -> Probe:
+        """Print ``text`` to stderr. Example: ``Probe().err("oops")``."""
+        return self._add("err", text)
+
+    def env(self, name: str) -> Probe:
+        """Print the value of variable ``name``. Example: ``Probe().env("HOME")``."""
+        return self._add("env", name)
+
+    def sleep(self, seconds: float) -> Probe:
+        """Sleep. Example: ``Probe().sleep(0.5)``."""
+        return self._add("sleep", seconds)
+
+    def alloc(self, mib: int) -> Probe:
+        """Allocate ``mib`` MiB. Example: ``Probe().alloc(64)``."""
+        return self._add("alloc", mib)
+
+    def lines(self, stream: str, count: int, width: int) -> Probe:
+        """Write numbered lines to ``out`` or ``err``. Example: ``Probe().lines("out", 3, 5)``."""
+        return self._add("lines", stream, count, width)
+
+    def ignore_term(self) -> Probe:
+        """Ignore SIGTERM from now on. Example: ``Probe().ignore_term()``."""
+        return self._add("ignore-term")
+
+    def exit(self, code: int) -> Probe:
+        """Exit with ``code``. Example: ``Probe().exit(3)``."""
+        return self._add("exit", code)

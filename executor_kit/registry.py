@@ -1,0 +1,227 @@
+"""The factory and plug-in registry: names → executors.
+
+Built-in backends are imported lazily from a table of ``module:attribute``
+paths, so ``import executor_kit`` needs no optional dependency. Third parties
+register with ``register_executor`` or the entry-point group
+``executor_kit.executors``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import importlib.metadata
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from executor_kit.base import ContainerExecutor
+from executor_kit.errors import ExecutorConfigurationError
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "ExecutorFactory",
+    "available_executors",
+    "get_executor",
+    "load_object",
+    "register_executor",
+    "resolve_executor",
+    "unregister_executor",
+]
+
+#: The entry-point group third-party executors register under.
+ENTRY_POINT_GROUP = "executor_kit.executors"
+
+#: A class or callable taking the config mapping and returning an executor.
+ExecutorFactory = Callable[[Mapping[str, Any]], ContainerExecutor]
+
+# name -> (import path, extra to install when the import fails)
+_BUILTINS: dict[str, tuple[str, str | None]] = {
+    "mock": ("executor_kit.mock:MockExecutor", None),
+    "docker": ("executor_kit.docker:DockerExecutor", "docker"),
+    "cloudrun": ("executor_kit.cloudrun:CloudRunExecutor", "cloudrun"),
+    "fargate": ("executor_kit.fargate:FargateExecutor", "fargate"),
+}
+
+_registered: dict[str, ExecutorFactory] = {}
+
+
+def register_executor(name: str, factory: ExecutorFactory, *, replace: bool = False) -> None:
+    """Make ``get_executor(name)`` build executors with ``factory``.
+
+    Args:
+        name: A non-empty name without surrounding whitespace.
+        factory: A ``ContainerExecutor`` subclass or a callable taking the config.
+        replace: Allow replacing an existing registration or built-in.
+
+    Raises:
+        ExecutorConfigurationError: for a bad name, a non-callable factory, or a
+            name already taken when ``replace`` is false.
+
+    Example:
+        >>> from executor_kit import MockExecutor
+        >>> register_executor("my-mock", MockExecutor)
+        >>> get_executor("my-mock").name
+        'mock'
+        >>> unregister_executor("my-mock")
+    """
+    if not isinstance(name, str) or not name or name != name.strip():
+        raise ExecutorConfigurationError(
+            f"executor name must be a non-empty str without spaces, got {name!r}"
+        )
+    if not callable(factory):
+        raise ExecutorConfigurationError(f"factory for {name!r} must be callable, got {factory!r}")
+    if not replace and name in _known_names():
+        raise ExecutorConfigurationError(f"executor {name!r} is already registered; pass replace=True")
+    _registered[name] = factory
+
+
+def unregister_executor(name: str) -> None:
+    """Forget a name registered with ``register_executor`` (no error if absent).
+
+    Example:
+        >>> unregister_executor("never-registered")
+    """
+    _registered.pop(name, None)
+
+
+def _entry_points() -> dict[str, importlib.metadata.EntryPoint]:
+    return {ep.name: ep for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def _known_names() -> set[str]:
+    return set(_BUILTINS) | set(_registered) | set(_entry_points())
+
+
+def available_executors() -> list[str]:
+    """Every name ``get_executor`` accepts: built-ins, registered, entry points.
+
+    Example:
+        >>> {"mock", "docker", "cloudrun", "fargate"} <= set(available_executors())
+        True
+    """
+    return sorted(_known_names())
+
+
+def _unknown(name: object) -> ExecutorConfigurationError:
+    known = available_executors()
+    close = difflib.get_close_matches(str(name).strip().lower(), known, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return ExecutorConfigurationError(
+        f"unknown executor {name!r}; known executors: {', '.join(known)}.{hint}"
+    )
+
+
+def load_object(path: str) -> Any:
+    """Import ``"package.module:attribute"`` and return the attribute.
+
+    Raises:
+        ExecutorConfigurationError: when the path is malformed or does not import.
+
+    Example:
+        >>> load_object("executor_kit:ContainerJob").__name__
+        'ContainerJob'
+    """
+    module_name, _, attribute = path.partition(":")
+    if not module_name or not attribute:
+        raise ExecutorConfigurationError(f"{path!r} is not of the form 'package.module:callable'")
+    try:
+        return getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as exc:
+        raise ExecutorConfigurationError(f"cannot import {path!r}: {exc}") from exc
+
+
+def _load_builtin(name: str) -> ExecutorFactory:
+    path, extra = _BUILTINS[name]
+    module_name, _, attribute = path.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        hint = f"pip install 'executor-kit[{extra}]'" if extra else "reinstall executor-kit"
+        raise ExecutorConfigurationError(
+            f"executor {name!r} needs an optional dependency that is missing ({exc.name}): {hint}"
+        ) from exc
+    factory: ExecutorFactory = getattr(module, attribute)
+    return factory
+
+
+def _factory_for(name: str) -> ExecutorFactory:
+    if name in _registered:
+        return _registered[name]
+    if name in _BUILTINS:
+        return _load_builtin(name)
+    entry_point = _entry_points().get(name)
+    if entry_point is None:
+        raise _unknown(name)
+    factory: ExecutorFactory = entry_point.load()
+    return factory
+
+
+def _build(label: str, factory: ExecutorFactory, config: Mapping[str, Any]) -> ContainerExecutor:
+    executor = factory(config)
+    if not isinstance(executor, ContainerExecutor):
+        raise ExecutorConfigurationError(
+            f"{label} returned {type(executor).__name__}, not a ContainerExecutor"
+        )
+    return executor
+
+
+def _check_config(config: object) -> Mapping[str, Any]:
+    if config is None:
+        return {}
+    if not isinstance(config, Mapping):
+        raise ExecutorConfigurationError(f"executor config must be a mapping, got {type(config).__name__}")
+    return config
+
+
+def get_executor(name: str, config: Mapping[str, Any] | None = None) -> ContainerExecutor:
+    """Build the executor registered as ``name`` with ``config``.
+
+    Args:
+        name: A built-in (``mock``, ``docker``, ``cloudrun``, ``fargate``), a
+            ``register_executor`` name or an entry-point name.
+        config: The backend's settings as a plain mapping.
+
+    Raises:
+        ExecutorConfigurationError: for an empty, non-str or unknown name (the
+            message lists the known ones), a config that is not a mapping, or a
+            backend whose optional dependency is missing (naming the extra).
+
+    Example:
+        >>> get_executor("mock").name
+        'mock'
+        >>> get_executor("dokcer")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        executor_kit.errors.ExecutorConfigurationError: unknown executor 'dokcer'; known executors: ...
+    """
+    if not isinstance(name, str) or not name:
+        raise _unknown(name)
+    settings = _check_config(config)
+    return _build(f"executor {name!r}", _factory_for(name), settings)
+
+
+def resolve_executor(target: str, config: Mapping[str, Any] | None = None) -> ContainerExecutor:
+    """Build an executor from a registered name or a ``module:callable`` path.
+
+    The callable is called with the config mapping and must return a
+    ``ContainerExecutor``. This is what ``--executor`` and ``executor-kit
+    verify`` accept.
+
+    Raises:
+        ExecutorConfigurationError: when the target cannot be imported, raises,
+            or returns something that is not a ``ContainerExecutor``.
+
+    Example:
+        >>> resolve_executor("executor_kit:MockExecutor").name
+        'mock'
+    """
+    if not isinstance(target, str) or ":" not in target:
+        return get_executor(target, config)
+    factory = load_object(target)
+    settings = _check_config(config)
+    try:
+        return _build(target, factory, settings)
+    except ExecutorConfigurationError:
+        raise
+    except Exception as exc:
+        raise ExecutorConfigurationError(f"{target} raised {type(exc).__name__}: {exc}") from exc
