@@ -8,6 +8,7 @@ argv with ``interpret``. The argv is ``probe STEP...``, the steps run in order:
 ``out TEXT``                  print TEXT and a newline to stdout
 ``err TEXT``                  print TEXT and a newline to stderr
 ``env NAME``                  print the value of NAME (empty if unset) and a newline
+``has NAME``                  print ``set`` or ``unset`` and a newline
 ``sleep SECONDS``             sleep (decimal seconds)
 ``alloc MIB``                 allocate and touch MIB mebibytes, then free them
 ``lines STREAM COUNT WIDTH``  write COUNT lines to ``out`` or ``err``; line i is
@@ -28,6 +29,7 @@ from pathlib import Path
 
 __all__ = [
     "PROBE_DIR",
+    "MISSING_IMAGE",
     "PROBE_IMAGE",
     "Probe",
     "ProbeEvent",
@@ -38,6 +40,9 @@ __all__ = [
 
 #: The tag the suite runs by default on real backends.
 PROBE_IMAGE = "executor-kit-probe:latest"
+
+#: An image name that by convention never exists on any backend (launch must fail).
+MISSING_IMAGE = "executor-kit-missing-image:absent"
 
 #: The folder holding the probe script and its Dockerfile (the build context).
 PROBE_DIR = Path(__file__).resolve().parent
@@ -154,6 +159,7 @@ _STEPS: dict[str, Callable[[_State], None]] = {
     "out": lambda state: state.write("stdout", state.take() + "\n"),
     "err": lambda state: state.write("stderr", state.take() + "\n"),
     "env": lambda state: state.write("stdout", state.environment.get(state.take(), "") + "\n"),
+    "has": lambda state: state.write("stdout", "set\n" if state.take() in state.environment else "unset\n"),
     "sleep": _sleep,
     "alloc": _alloc,
     "lines": _lines,
@@ -229,6 +235,10 @@ class Probe:
     def env(self, name: str) -> Probe:
         """Print the value of variable ``name``. Example: ``Probe().env("HOME")``."""
         return self._add("env", name)
+
+    def has(self, name: str) -> Probe:
+        """Print whether variable ``name`` is set. Example: ``Probe().has("HOME")``."""
+        return self._add("has", name)
 
     def sleep(self, seconds: float) -> Probe:
         """Sleep. Example: ``Probe().sleep(0.5)``."""

@@ -1,0 +1,67 @@
+"""The conformance checks, one per clause, registered with ``@check``.
+
+A check is a function taking the ``Harness``; it fails by raising
+``AssertionError`` with a message that says what was observed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from contract_tests.clauses import clause_by_id
+from contract_tests.harness import Harness
+
+__all__ = ["CHECKS", "Check", "check", "load_checks"]
+
+Check = Callable[[Harness], None]
+
+#: clause id -> check, filled by the check modules on import.
+CHECKS: dict[str, Check] = {}
+
+
+def check(clause_id: str) -> Callable[[Check], Check]:
+    """Register the decorated function as the check of ``clause_id``.
+
+    Raises:
+        ValueError: for an id missing from the clause registry, or a second
+            check for the same clause.
+
+    Example:
+        >>> check("NOPE-001")(lambda h: None)
+        Traceback (most recent call last):
+        ...
+        ValueError: a check for 'NOPE-001', which is not in the clause registry
+    """
+
+    def register(function: Check) -> Check:
+        try:
+            clause_by_id(clause_id)
+        except KeyError:
+            raise ValueError(f"a check for {clause_id!r}, which is not in the clause registry") from None
+        if clause_id in CHECKS:
+            raise ValueError(f"two checks for {clause_id!r}")
+        CHECKS[clause_id] = function
+        return function
+
+    return register
+
+
+def load_checks() -> dict[str, Check]:
+    """Import every check module and return the registry.
+
+    Example:
+        >>> "STATUS-002" in load_checks()
+        True
+    """
+    from contract_tests.checks import (  # noqa: F401 - imported for their @check side effect
+        errors,
+        harvest,
+        inputs,
+        launch,
+        lifecycle,
+        logs,
+        model,
+        resources,
+    )
+
+    return CHECKS

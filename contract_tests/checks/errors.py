@@ -1,0 +1,108 @@
+"""CAPS, ERRORS, SECRETS-002 and LEAKS clauses."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from contract_tests.checks import check
+from contract_tests.checks.inputs import SECRET_VALUE
+from contract_tests.harness import Harness
+from executor_kit.base import STANDARD_CAPABILITIES
+from executor_kit.errors import ExecutorError
+from executor_kit.job import ContainerJob
+from executor_kit.labels import RUN_LABEL
+from executor_kit.probe import MISSING_IMAGE, Probe
+
+__all__: list[str] = []
+
+ODD_IDS = ("../../etc/passwd", "a\nb", "x" * 10_000, "%00", "id with spaces", "ünïcødé")
+
+
+@check("CAPS-001")
+def capability_shape(h: Harness) -> None:
+    capabilities = h.executor.get_capabilities()
+    assert isinstance(capabilities, dict), f"get_capabilities returned {type(capabilities).__name__}"
+    missing = sorted(set(STANDARD_CAPABILITIES) - set(capabilities))
+    assert not missing, f"missing standard keys: {missing}"
+    not_bool = {key: value for key, value in capabilities.items() if not isinstance(value, bool)}
+    assert not not_bool, f"non-bool capabilities: {not_bool}"
+
+
+@check("CAPS-002")
+def capability_stable(h: Harness) -> None:
+    answers = [h.executor.get_capabilities() for _ in range(3)]
+    assert answers[0] == answers[1] == answers[2], f"get_capabilities changed between calls: {answers}"
+
+
+@check("ERRORS-001")
+def odd_ids(h: Harness) -> None:
+    for odd in ODD_IDS:
+        shown = odd[:30]
+        assert h.status(odd) == "not-found", f"check_status({shown!r}) read {h.status(odd)!r}"
+        assert h.executor.get_logs(odd) == ("", ""), f"get_logs({shown!r}) was not ('', '')"
+        assert h.executor.cleanup(odd) is True, f"cleanup({shown!r}) did not return True"
+
+
+@check("ERRORS-002")
+def only_executor_errors(h: Harness) -> None:
+    never_launched = ContainerJob(image=h.probe_image, command=Probe().argv)
+    try:
+        result = h.executor.harvest_job(never_launched)
+    except ExecutorError as exc:
+        raise AssertionError(f"harvest of a never-launched job raised {exc!r}; it should return False") from exc
+    assert result is False, f"harvest of a never-launched job returned {result!r}"
+
+
+class _Capture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _captured_logs() -> Iterator[_Capture]:
+    handler, root = _Capture(), logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+
+def _secret_surfaces(h: Harness) -> dict[str, str]:
+    secret = {"KIT_SECRET": SECRET_VALUE}
+    with _captured_logs() as logs:
+        failed = h.executor.launch_job(h.job(Probe(), image=MISSING_IMAGE, secret_environment=secret))
+        if failed[0] is True:
+            h.record(failed[1])
+        job, execution_id = h.start(Probe().out("no secret here"), secret_environment=secret)
+        h.wait_terminal(execution_id)
+        h.executor.harvest_job(job)
+    return {
+        "repr(executor)": repr(h.executor),
+        "the launch failure message": str(failed[1]),
+        "repr(job)": repr(job),
+        "log records": "\n".join(logs.messages),
+    }
+
+
+@check("SECRETS-002")
+def secrets_not_echoed(h: Harness) -> None:
+    leaks = [where for where, text in _secret_surfaces(h).items() if SECRET_VALUE in text]
+    assert not leaks, f"a secret value appeared in: {', '.join(leaks)}"
+
+
+@check("LEAKS-001")
+def nothing_left(h: Harness) -> None:
+    remaining = h.close()
+    assert not remaining, f"still there after cleanup: {remaining}"
+    listed = h.executor.find_executions({RUN_LABEL: h.run_id})
+    assert not listed, f"the backend still lists executions of this run: {listed}"

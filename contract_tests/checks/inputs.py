@@ -1,0 +1,60 @@
+"""ENV, ARGV and SECRETS-001 clauses: what the job says reaches the workload intact."""
+
+from __future__ import annotations
+
+from contract_tests.checks import check
+from contract_tests.harness import Harness
+from executor_kit.probe import Probe
+
+__all__ = ["ARGV_VALUES", "ENV_VALUES", "SECRET_VALUE"]
+
+#: Values that break naive quoting, env-file formats and shells.
+ENV_VALUES = {
+    "KIT_SPACES": "a b  c ",
+    "KIT_EQUALS": "a=b==c",
+    "KIT_QUOTES": "'single' \"double\"",
+    "KIT_NEWLINE": "line one\nline two",
+    "KIT_DOLLAR": "$HOME $(echo pwned) `id` ${PATH}",
+    "KIT_UNICODE": "ünïcødé ✓ 日本語",
+    "KIT_BACKSLASH": "back\\slash \\n",
+}
+
+#: argv elements a shell would change.
+ARGV_VALUES = (
+    "two  spaces", "'single'", '"double"', "$(echo pwned)", "`id`", "a; echo injected", "*", "?[ab]",
+    "line one\nline two", "back\\slash", "", "--flag=value", "ünï ✓", "&& exit 7 ||",
+)
+
+SECRET_VALUE = "s3cr3t-Value-4f7a ✓"
+
+
+@check("ENV-001")
+def environment_exact(h: Harness) -> None:
+    probe = Probe()
+    for name in ENV_VALUES:
+        probe.env(name)
+    run = h.run(probe, environment=dict(ENV_VALUES))
+    want = "".join(value + "\n" for value in ENV_VALUES.values())
+    assert run.stdout == want, f"the workload saw {run.stdout!r}, want {want!r}"
+
+
+@check("ENV-002")
+def environment_empty_value(h: Harness) -> None:
+    run = h.run(Probe().has("KIT_EMPTY").env("KIT_EMPTY").out("|"), environment={"KIT_EMPTY": ""})
+    assert run.stdout == "set\n\n|\n", f"an empty variable arrived as {run.stdout!r} (want it set and empty)"
+
+
+@check("ARGV-001")
+def argv_exact(h: Harness) -> None:
+    probe = Probe()
+    for value in ARGV_VALUES:
+        probe.out(value)
+    run = h.run(probe)
+    want = "".join(value + "\n" for value in ARGV_VALUES)
+    assert run.stdout == want and run.job.exit_code == 0, f"argv arrived as {run.stdout!r}, want {want!r}"
+
+
+@check("SECRETS-001")
+def secrets_reach_workload(h: Harness) -> None:
+    run = h.run(Probe().env("KIT_SECRET"), secret_environment={"KIT_SECRET": SECRET_VALUE})
+    assert run.stdout == SECRET_VALUE + "\n", "the secret did not reach the workload intact"

@@ -1,0 +1,103 @@
+"""LAUNCH clauses: return shape, unique ids, job-level failures."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from contract_tests.checks import check
+from contract_tests.harness import Harness
+from executor_kit.errors import ExecutorConfigurationError
+from executor_kit.probe import MISSING_IMAGE, Probe
+
+__all__: list[str] = []
+
+
+@check("LAUNCH-001")
+def launch_returns_id(h: Harness) -> None:
+    job = h.job(Probe().out("launched"))
+    result = h.executor.launch_job(job)
+    assert isinstance(result, tuple) and len(result) == 2, f"launch_job returned {result!r}, not a 2-tuple"
+    ok, execution_id = result
+    if ok is True and isinstance(execution_id, str) and execution_id:
+        h.record(execution_id)
+    assert ok is True, f"launch_job returned {result!r} for a valid job"
+    assert isinstance(execution_id, str) and execution_id, f"execution id {execution_id!r} is not a non-empty str"
+    assert job.external_execution_id == execution_id, f"job.external_execution_id is {job.external_execution_id!r}"
+    assert job.status == "running", f"job.status is {job.status!r} after launch, not 'running'"
+    assert job.started_at is not None, "job.started_at was not set"
+
+
+@check("LAUNCH-002")
+def ids_unique(h: Harness) -> None:
+    job = h.job(Probe().out("twice"))
+    first = h.launch(job)
+    second = h.launch(job)
+    third = h.launch(h.job(Probe().out("twice")))
+    assert len({first, second, third}) == 3, f"launches returned ids {first!r}, {second!r}, {third!r}"
+
+
+@check("LAUNCH-003")
+def ids_unique_concurrently(h: Harness) -> None:
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = list(pool.map(lambda i: h.launch(h.job(Probe().out(f"thread {i}"))), range(16)))
+    duplicates = sorted({eid for eid in ids if ids.count(eid) > 1})
+    assert not duplicates, f"16 concurrent launches returned duplicate ids: {duplicates}"
+
+
+def _case_labels() -> dict[str, str]:
+    return {"executor-kit-case": uuid.uuid4().hex[:12]}
+
+
+@check("LAUNCH-004")
+def launch_failure(h: Harness) -> None:
+    labels = _case_labels()
+    job = h.job(Probe().out("never"), image=MISSING_IMAGE, labels=labels)
+    result = h.executor.launch_job(job)
+    ok, message = result
+    if ok:
+        h.record(message)
+    assert ok is False, f"launching the missing image {MISSING_IMAGE!r} returned {result!r}"
+    assert isinstance(message, str) and message.strip(), f"the failure message {message!r} is empty"
+    left = h.executor.find_executions(labels)
+    assert not left, f"a failed launch left executions behind: {left}"
+
+
+class _RawJob:
+    """A JobLike that skips ContainerJob's validation, as an ORM model might."""
+
+    def __init__(self, **fields: Any) -> None:
+        defaults: dict[str, Any] = {
+            "image": "x", "command": [], "environment": {}, "name": None, "labels": {}, "cpu_limit": None,
+            "memory_limit": None, "timeout_seconds": None, "status": "pending", "external_execution_id": None,
+            "exit_code": None, "stdout": "", "stderr": "", "started_at": None, "completed_at": None,
+        }
+        self.__dict__.update({**defaults, **fields})
+
+
+def _refused(h: Harness, job: _RawJob) -> str | None:
+    try:
+        ok, value = h.executor.launch_job(job)  # type: ignore[arg-type]
+    except ExecutorConfigurationError:
+        return None
+    if ok:
+        h.record(value)
+        return f"accepted and launched as {value!r}"
+    return None if isinstance(value, str) and value.strip() else f"refused with an empty message {value!r}"
+
+
+@check("LAUNCH-005")
+def invalid_job_refused(h: Harness) -> None:
+    labels = {**_case_labels()}
+    bad = {
+        "an empty image": _RawJob(image="", command=["probe"], labels=dict(labels)),
+        "a str command": _RawJob(image=h.probe_image, command="probe out hi", labels=dict(labels)),
+        "a negative memory limit": _RawJob(image=h.probe_image, command=["probe"], memory_limit=-5,
+                                           labels=dict(labels)),
+    }
+    problems = {what: _refused(h, job) for what, job in bad.items()}
+    failures = {what: problem for what, problem in problems.items() if problem}
+    assert not failures, f"invalid jobs were not refused: {failures}"
+    left = h.executor.find_executions(labels)
+    assert not left, f"refused jobs left executions behind: {left}"

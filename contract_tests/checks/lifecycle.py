@@ -1,0 +1,116 @@
+"""STATUS and CLEANUP clauses: the vocabulary, running and terminal states, cleanup."""
+
+from __future__ import annotations
+
+from contract_tests.checks import check
+from contract_tests.harness import Harness
+from executor_kit.probe import Probe
+
+__all__: list[str] = []
+
+VOCABULARY = {"running", "exited", "failed", "not-found"}
+
+
+def _long(h: Harness) -> Probe:
+    return Probe().out("started").sleep(h.profile.long_sleep).out("finished")
+
+
+@check("STATUS-001")
+def vocabulary(h: Harness) -> None:
+    _, running = h.start(_long(h))
+    seen = [h.executor.check_status(running)]
+    finished = h.run(Probe().out("done"))
+    seen += [h.executor.check_status(finished.execution_id), h.executor.check_status("unknown-id-0")]
+    h.executor.cleanup(running)
+    seen.append(h.executor.check_status(running))
+    bad = [status for status in seen if not isinstance(status, str) or status not in VOCABULARY]
+    assert not bad, f"check_status answered {bad!r}; only {sorted(VOCABULARY)} are allowed"
+
+
+@check("STATUS-002")
+def unknown_id(h: Harness) -> None:
+    status = h.status("executor-kit-unknown-execution-0000")
+    assert status == "not-found", f"an unknown id read {status!r}"
+
+
+@check("STATUS-003")
+def empty_id(h: Harness) -> None:
+    status = h.status("")
+    assert status == "not-found", f"the empty id read {status!r}"
+
+
+@check("STATUS-004")
+def running_while_running(h: Harness) -> None:
+    _, execution_id = h.start(_long(h))
+    status = h.status(execution_id)
+    assert status == "running", f"a workload sleeping {h.profile.long_sleep:g} s read {status!r}"
+
+
+@check("STATUS-005")
+def terminal_once_ended(h: Harness) -> None:
+    runs = h.run_many([(Probe().exit(0), {}), (Probe().exit(3), {})])
+    statuses = [run.status for run in runs]
+    assert statuses == ["exited", "exited"], f"workloads exiting 0 and 3 ended as {statuses}"
+
+
+@check("STATUS-006")
+def terminal_absorbing(h: Harness) -> None:
+    runs = h.run_many([(Probe().exit(0), {}), (Probe().exit(3), {})])
+    for run in runs:
+        later = []
+        for _ in range(3):
+            h.sleep(h.profile.poll_interval)
+            later.append(h.status(run.execution_id))
+        assert all(status == run.status for status in later), f"{run.status!r} later read {later}"
+
+
+@check("STATUS-007")
+def batch_agrees(h: Harness) -> None:
+    runs = h.run_many([(Probe().exit(0), {}), (Probe().exit(3), {})])
+    ids = [run.execution_id for run in runs] + ["executor-kit-unknown-execution-1"]
+    batch = {key: str(getattr(value, "value", value)) for key, value in h.executor.check_statuses(ids).items()}
+    single = {execution_id: h.status(execution_id) for execution_id in ids}
+    assert batch == single, f"check_statuses answered {batch}, check_status {single}"
+
+
+@check("CLEANUP-001")
+def cleanup_running(h: Harness) -> None:
+    _, execution_id = h.start(_long(h))
+    assert h.executor.cleanup(execution_id) is True, "cleanup of a running execution did not return True"
+    status = h.status(execution_id)
+    assert status == "not-found", f"after cleanup the execution read {status!r}"
+
+
+@check("CLEANUP-002")
+def cleanup_idempotent(h: Harness) -> None:
+    run = h.run(Probe().out("to be cleaned twice"))
+    results = [h.executor.cleanup(run.execution_id), h.executor.cleanup(run.execution_id)]
+    assert results == [True, True], f"two cleanups returned {results}"
+
+
+@check("CLEANUP-003")
+def cleanup_unknown(h: Harness) -> None:
+    result = h.executor.cleanup("executor-kit-unknown-execution-2")
+    assert result is True, f"cleanup of an unknown id returned {result!r}"
+
+
+@check("CLEANUP-004")
+def not_found_after_cleanup(h: Harness) -> None:
+    _, execution_id = h.start(Probe().out("short"))
+    h.wait_terminal(execution_id)
+    h.executor.cleanup(execution_id)
+    status = h.status(execution_id)
+    assert status == "not-found", f"a finished execution read {status!r} after cleanup"
+
+
+@check("CLEANUP-005")
+def cleanup_ignores_term(h: Harness) -> None:
+    _, execution_id = h.start(Probe().ignore_term().out("stubborn").sleep(h.profile.long_sleep))
+    h.wait_for(lambda: "stubborn" in h.executor.get_logs(execution_id)[0], h.profile.launch_deadline,
+               "the stubborn workload to start")
+    start = h.executor.clock.monotonic()
+    h.executor.cleanup(execution_id)
+    took = h.executor.clock.monotonic() - start
+    status = h.status(execution_id)
+    assert status == "not-found", f"after cleanup the workload read {status!r}"
+    assert took <= h.profile.launch_deadline, f"cleanup took {took:.1f} s"

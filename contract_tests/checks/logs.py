@@ -1,0 +1,76 @@
+"""LOGS clauses: two real streams, complete, Unicode-safe, live and after exit."""
+
+from __future__ import annotations
+
+from contract_tests.checks import check
+from contract_tests.harness import Harness
+from executor_kit.probe import Probe
+
+__all__: list[str] = []
+
+UNICODE_OUT = "héllo wörld ✓ 日本語 🚀 \u200b zero-width"
+UNICODE_ERR = "ошибка ✗ — ñ"
+
+
+def _numbered(count: int, width: int) -> str:
+    return "".join(str(i).ljust(width, ".") + "\n" for i in range(1, count + 1))
+
+
+@check("LOGS-001")
+def streams_separated(h: Harness) -> None:
+    run = h.run(Probe().out("to stdout").err("to stderr").out("stdout again"))
+    assert all(isinstance(part, str) for part in run.logs), f"get_logs returned {run.logs!r}, not two str"
+    assert run.logs == ("to stdout\nstdout again\n", "to stderr\n"), f"get_logs returned {run.logs!r}"
+
+
+def _mismatch(got: str, want: str) -> str:
+    index = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
+    return f"got {len(got)} chars, want {len(want)}; first difference at {index}: {got[index:index + 40]!r}"
+
+
+@check("LOGS-002")
+def large_output(h: Harness) -> None:
+    run = h.run(Probe().lines("out", 20000, 80))
+    assert run.stdout == _numbered(20000, 80), _mismatch(run.stdout, _numbered(20000, 80))
+
+
+@check("LOGS-003")
+def long_lines(h: Harness) -> None:
+    run = h.run(Probe().lines("err", 3, 100000))
+    assert run.logs[1] == _numbered(3, 100000), _mismatch(run.logs[1], _numbered(3, 100000))
+
+
+@check("LOGS-004")
+def unicode(h: Harness) -> None:
+    run = h.run(Probe().out(UNICODE_OUT).err(UNICODE_ERR))
+    assert run.logs == (UNICODE_OUT + "\n", UNICODE_ERR + "\n"), f"get_logs returned {run.logs!r}"
+
+
+@check("LOGS-005")
+def no_trailing_loss(h: Harness) -> None:
+    run = h.run(Probe().lines("out", 500, 20).out("the very last line").err("last on stderr").exit(0))
+    assert run.stdout.endswith("the very last line\n"), f"stdout ends with {run.stdout[-60:]!r}"
+    assert run.logs[1] == "last on stderr\n", f"stderr is {run.logs[1]!r}"
+
+
+@check("LOGS-006")
+def logs_while_running(h: Harness) -> None:
+    _, execution_id = h.start(Probe().out("early").err("early on stderr").sleep(h.profile.long_sleep).out("late"))
+    h.wait_for(lambda: h.executor.get_logs(execution_id) == ("early\n", "early on stderr\n"),
+               h.profile.launch_deadline, "the early output to show in get_logs while running")
+    status = h.status(execution_id)
+    assert status == "running", f"the workload read {status!r} (it sleeps {h.profile.long_sleep:g} s)"
+
+
+@check("LOGS-007")
+def logs_after_exit(h: Harness) -> None:
+    run = h.run(Probe().out("after exit").err("after exit on stderr").exit(1))
+    h.sleep(h.profile.poll_interval)
+    logs = h.executor.get_logs(run.execution_id)
+    assert logs == ("after exit\n", "after exit on stderr\n"), f"after exit get_logs returned {logs!r}"
+
+
+@check("LOGS-008")
+def logs_unknown(h: Harness) -> None:
+    logs = h.executor.get_logs("executor-kit-unknown-execution-3")
+    assert logs == ("", ""), f"get_logs of an unknown id returned {logs!r}"

@@ -1,0 +1,112 @@
+"""MODEL-001: a Hypothesis state machine against a model of the contract.
+
+Random sequences of launch / status / logs / harvest / cleanup / waiting run
+against the executor; after every step the answers must agree with what the
+contract allows given the history (absorbing states, idempotent harvest and
+cleanup, not-found after cleanup, ids never reused). Bounded: 25 sequences on
+a virtual clock, 3 on a real one, 8 steps each, derandomized so verdicts repeat.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, rule, run_state_machine_as_test
+
+from contract_tests.checks import check
+from contract_tests.harness import TERMINAL, Harness
+from executor_kit.job import ContainerJob
+from executor_kit.probe import Probe
+
+__all__: list[str] = []
+
+
+@dataclasses.dataclass
+class _Tracked:
+    job: ContainerJob
+    terminal: str | None = None
+    harvest: dict[str, Any] | None = None
+    cleaned: bool = False
+
+
+def _workloads(h: Harness) -> dict[str, Probe]:
+    return {
+        "quick": Probe().out("quick"),
+        "failing": Probe().err("failing").exit(3),
+        "slow": Probe().out("slow").sleep(h.profile.long_sleep),
+    }
+
+
+def _machine(h: Harness) -> type[RuleBasedStateMachine]:
+    workloads = _workloads(h)
+    seen_ids: set[str] = set()
+
+    class ContractModel(RuleBasedStateMachine):
+        executions = Bundle("executions")
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.tracked: dict[str, _Tracked] = {}
+
+        @rule(target=executions, kind=st.sampled_from(sorted(workloads)))
+        def launch(self, kind: str) -> str:
+            job, execution_id = h.start(workloads[kind])
+            assert execution_id not in seen_ids, f"id {execution_id!r} was reused"
+            seen_ids.add(execution_id)
+            self.tracked[execution_id] = _Tracked(job)
+            return execution_id
+
+        @rule(execution_id=executions)
+        def status(self, execution_id: str) -> None:
+            tracked, status = self.tracked[execution_id], h.status(execution_id)
+            expected = "not-found" if tracked.cleaned else tracked.terminal
+            assert expected in (None, status), f"{execution_id} read {status!r} after {expected!r}"
+            if status in TERMINAL:
+                tracked.terminal = status
+
+        @rule(execution_id=executions)
+        def logs(self, execution_id: str) -> None:
+            logs = h.executor.get_logs(execution_id)
+            assert all(isinstance(part, str) for part in logs), f"get_logs returned {logs!r}"
+            assert not self.tracked[execution_id].cleaned or logs == ("", ""), f"logs after cleanup: {logs!r}"
+
+        @rule(execution_id=executions)
+        def harvest(self, execution_id: str) -> None:
+            tracked = self.tracked[execution_id]
+            result = h.executor.harvest_job(tracked.job)
+            snapshot = dataclasses.asdict(tracked.job)
+            assert tracked.harvest in (None, snapshot) or tracked.cleaned, "a second harvest changed the job"
+            assert not (tracked.cleaned and result), "harvest after cleanup returned True"
+            tracked.harvest = snapshot if result else tracked.harvest
+
+        @rule(execution_id=executions)
+        def cleanup(self, execution_id: str) -> None:
+            assert h.executor.cleanup(execution_id) is True, "cleanup did not return True"
+            self.tracked[execution_id].cleaned = True
+
+        @rule()
+        def wait(self) -> None:
+            h.sleep(h.profile.poll_interval * 4)
+
+        def teardown(self) -> None:
+            for execution_id in self.tracked:
+                h.executor.cleanup(execution_id)
+
+    return ContractModel
+
+
+@check("MODEL-001")
+def stateful_model(h: Harness) -> None:
+    examples = 25 if getattr(h.executor.clock, "is_virtual", False) else 3
+    options = settings(
+        max_examples=examples,
+        stateful_step_count=8,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    run_state_machine_as_test(_machine(h), settings=options)

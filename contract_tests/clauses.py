@@ -1,0 +1,190 @@
+"""The clause registry: the single source of truth of the contract.
+
+The conformance tests, the contract document (``docs/contract.md``) and the
+reports are all generated from ``CLAUSES``; a check without a clause or a
+clause without a check fails the kit's own tests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+
+__all__ = ["CLAUSES", "Clause", "Level", "clause_by_id", "families"]
+
+
+class Level(str, enum.Enum):
+    """How binding a clause is: a failed MUST fails ``executor-kit verify``.
+
+    Example:
+        >>> Level.MUST == "MUST"
+        True
+    """
+
+    MUST = "MUST"
+    SHOULD = "SHOULD"
+
+
+@dataclasses.dataclass(frozen=True)
+class Clause:
+    """One verifiable promise of the contract.
+
+    Example:
+        >>> clause_by_id("STATUS-002").family, clause_by_id("STATUS-002").level.value
+        ('STATUS', 'MUST')
+    """
+
+    id: str
+    level: Level
+    statement: str
+    hint: str
+    capability: str | None = None
+
+    @property
+    def family(self) -> str:
+        """The prefix of the id (``LOGS`` for ``LOGS-003``).
+
+        Example:
+            >>> clause_by_id("LOGS-003").family
+            'LOGS'
+        """
+        return self.id.rsplit("-", 1)[0]
+
+
+def _c(id_: str, level: str, statement: str, hint: str, capability: str | None = None) -> Clause:
+    return Clause(id_, Level(level), statement, hint, capability)
+
+
+_LIMITS = "supports_resource_limits"
+_SECRETS = "supports_secrets"
+
+CLAUSES: tuple[Clause, ...] = (
+    _c("LAUNCH-001", "MUST", "launch_job returns (True, id) with a non-empty str id and records it on the job "
+       "(external_execution_id, status 'running', started_at).",
+       "Return a 2-tuple (True, execution_id) and call executor_kit.job.mark_launched(job, id, clock.now())."),
+    _c("LAUNCH-002", "MUST", "Every launch gets a new id, also for the same job launched twice.",
+       "Use the backend's own unique id (container id, task ARN, execution name), never the job's name."),
+    _c("LAUNCH-003", "MUST", "Ids stay unique when many threads launch at once.",
+       "Guard shared counters with a lock, or use ids the backend generates."),
+    _c("LAUNCH-004", "MUST", "A job-level failure (an image that does not exist) returns (False, message) "
+       "with a non-empty message and leaves nothing behind.",
+       "Catch image-not-found / rejected-spec errors, remove anything created, return (False, reason)."),
+    _c("LAUNCH-005", "MUST", "An invalid job (empty image, command given as a str) is refused with (False, message) "
+       "or ExecutorConfigurationError before anything is created.",
+       "Call executor_kit.job.validate_job(job) first and turn its error into (False, str(error))."),
+    _c("STATUS-001", "MUST", "check_status answers only 'running', 'exited', 'failed' or 'not-found'.",
+       "Map every backend state onto the four words (executor_kit.ExecutionStatus); pending counts as running."),
+    _c("STATUS-002", "MUST", "An unknown id reads 'not-found', never an exception.",
+       "Treat the backend's 404 / NotFound / MISSING as 'not-found'."),
+    _c("STATUS-003", "MUST", "An empty id reads 'not-found', never an exception.",
+       "Return 'not-found' for '' before calling the backend (some APIs list everything for an empty id)."),
+    _c("STATUS-004", "MUST", "A workload that is still running reads 'running'.",
+       "Report created/pending/provisioning/running as 'running'."),
+    _c("STATUS-005", "MUST", "A workload that ended with an exit code reads 'exited', whatever the code.",
+       "'exited' means: ended and the exit code is known; non-zero codes are still 'exited'."),
+    _c("STATUS-006", "MUST", "Terminal states are absorbing: once 'exited' or 'failed', never 'running' again.",
+       "Derive status from the final record of the workload; do not restart or re-create it."),
+    _c("STATUS-007", "SHOULD", "check_statuses (batch) agrees with check_status for each id, unknown ids included.",
+       "Return a dict with every requested id; unknown ones map to 'not-found'."),
+    _c("LOGS-001", "MUST", "get_logs returns (stdout, stderr) as two str, separated by the real streams.",
+       "Read the two streams separately from the backend; never split one stream by guessing."),
+    _c("LOGS-002", "MUST", "Large output (20,000 lines) is returned complete and in order.",
+       "Page through the backend's log API until the end; do not stop at the first page or a tail limit."),
+    _c("LOGS-003", "MUST", "Long lines (100,000 characters) are returned whole.",
+       "Join log chunks/partial messages; do not truncate lines."),
+    _c("LOGS-004", "MUST", "Unicode output is returned intact.",
+       "Decode the bytes as UTF-8 (errors='replace'), never as ASCII or latin-1."),
+    _c("LOGS-005", "MUST", "The last line written right before exit is not lost.",
+       "Read logs after the workload has ended, from the start, not a live-stream snapshot."),
+    _c("LOGS-006", "MUST", "Logs are readable while the workload runs.",
+       "Fetch logs from the live execution; do not wait for it to end."),
+    _c("LOGS-007", "MUST", "Logs stay readable after exit until cleanup.",
+       "Keep the finished container/task (or its log stream) until cleanup is called."),
+    _c("LOGS-008", "MUST", "An unknown id gives ('', '').",
+       "Treat a missing execution as empty logs, not an exception."),
+    _c("HARVEST-001", "MUST", "Harvesting a finished execution returns True and sets exit_code, stdout, stderr, "
+       "completed_at and status 'completed' for exit code 0.",
+       "Use executor_kit.job.record_result(job, exit_code=..., stdout=..., stderr=..., completed_at=...)."),
+    _c("HARVEST-002", "MUST", "Exit codes 0, 1, 3 and 255 are recorded exactly.",
+       "Read the workload's own exit code from the backend; do not collapse non-zero codes to 1."),
+    _c("HARVEST-003", "MUST", "A non-zero exit is harvested as True with job status 'failed'.",
+       "A non-zero exit is a result, not an error: return True."),
+    _c("HARVEST-004", "MUST", "Harvesting a running execution returns False and changes nothing on the job.",
+       "Check the status first; only record results for 'exited' or 'failed'."),
+    _c("HARVEST-005", "MUST", "Harvesting an unknown execution returns False and invents nothing.",
+       "Return False when the execution is 'not-found'; never fill in a default exit code."),
+    _c("HARVEST-006", "MUST", "A second harvest returns True again and changes nothing.",
+       "Make harvest idempotent: read the same final record each time."),
+    _c("CLEANUP-001", "MUST", "Cleaning up a running execution returns True, stops it, and it reads 'not-found'.",
+       "Stop (kill) the workload, then delete every resource of it."),
+    _c("CLEANUP-002", "MUST", "Cleanup is idempotent: a second call returns True.",
+       "Treat 'already gone' as success."),
+    _c("CLEANUP-003", "MUST", "Cleaning up an unknown id returns True and raises nothing.",
+       "Swallow the backend's not-found on delete."),
+    _c("CLEANUP-004", "MUST", "A finished execution reads 'not-found' after cleanup.",
+       "Delete the finished record too, not only running workloads."),
+    _c("CLEANUP-005", "SHOULD", "Cleanup ends a workload that ignores SIGTERM, within the launch deadline.",
+       "Kill (SIGKILL) after a bounded grace period instead of waiting forever."),
+    _c("ENV-001", "MUST", "Environment values with spaces, '=', quotes, newlines, '$' and Unicode reach the workload "
+       "exactly.",
+       "Pass the environment as a mapping/list to the API, never through a shell or an env-file format."),
+    _c("ENV-002", "MUST", "An empty environment value reaches the workload as empty.",
+       "Do not drop variables whose value is ''."),
+    _c("ARGV-001", "MUST", "argv reaches the workload unchanged: spaces, quotes, '$()', ';', globs, newlines "
+       "(no shell).",
+       "Pass job.command as a list (exec form); never join it into a string or wrap it in 'sh -c'."),
+    _c("TIMEOUT-001", "MUST", "An execution past its timeout_seconds reads 'failed' at the first check_status after "
+       "the deadline.",
+       "Compare the deadline in check_status and stop the workload there (or natively) before answering."),
+    _c("TIMEOUT-002", "MUST", "Harvesting a timed-out execution records job status 'timeout'.",
+       "Remember (or derive from start and finish times) that the timeout ended it; pass timed_out=True."),
+    _c("LIMITS-001", "MUST", "A declared memory limit bounds the workload: allocating beyond it ends in 'failed'.",
+       "Apply memory_limit (MiB) to the backend (and the same swap limit); report OOM kills as 'failed'.",
+       _LIMITS),
+    _c("LIMITS-002", "MUST", "A workload within its memory limit runs to 'exited' (the limit is in MiB).",
+       "memory_limit is in MiB: multiply by 1024*1024, not 1000.", _LIMITS),
+    _c("CAPS-001", "MUST", "get_capabilities returns the standard keys, all bool.",
+       "Start from executor_kit.STANDARD_CAPABILITIES and override with bools."),
+    _c("CAPS-002", "MUST", "get_capabilities is stable across calls.",
+       "Return the same answers each call; do not probe the backend each time."),
+    _c("ERRORS-001", "MUST", "Odd ids ('../x', newlines, 10,000 characters) give not-found / ('', '') / True, "
+       "never an exception.",
+       "Validate or escape ids before building API paths; map invalid-id errors to not-found."),
+    _c("ERRORS-002", "MUST", "Every exception an executor raises is an ExecutorError.",
+       "Wrap backend client exceptions in the executor_kit.errors classes."),
+    _c("SECRETS-001", "MUST", "secret_environment values reach the workload.",
+       "Merge executor_kit.job.job_environment(job) into the workload's environment.", _SECRETS),
+    _c("SECRETS-002", "MUST", "Secret values never appear in the executor's repr, launch messages or exceptions.",
+       "Build messages from executor_kit.job.describe_job(job), which redacts secrets."),
+    _c("MODEL-001", "SHOULD", "Random sequences of launch/status/logs/harvest/cleanup keep every invariant "
+       "(absorbing states, idempotence, not-found after cleanup, ids never reused).",
+       "Run the failing sequence Hypothesis prints against your executor and compare with the contract."),
+    _c("LEAKS-001", "MUST", "Everything the suite launched is gone after cleanup (checked through the executor "
+       "and, where it can list, the backend).",
+       "Make cleanup delete every resource; implement find_executions(labels) so leaks can be seen."),
+)
+
+_BY_ID = {clause.id: clause for clause in CLAUSES}
+
+
+def clause_by_id(clause_id: str) -> Clause:
+    """The clause with this id.
+
+    Raises:
+        KeyError: for an unknown id.
+
+    Example:
+        >>> clause_by_id("CAPS-001").level
+        <Level.MUST: 'MUST'>
+    """
+    return _BY_ID[clause_id]
+
+
+def families() -> list[str]:
+    """Clause families in registry order.
+
+    Example:
+        >>> families()[:3]
+        ['LAUNCH', 'STATUS', 'LOGS']
+    """
+    return list(dict.fromkeys(clause.family for clause in CLAUSES))

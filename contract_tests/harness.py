@@ -1,0 +1,270 @@
+"""The harness: how conformance checks talk to the executor under test.
+
+It launches probe workloads with the run label, records every launch in a
+ledger, polls on the executor's own clock (a virtual clock never sleeps), and
+caches finished runs so that clauses that look at the same workload share one
+launch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from executor_kit.base import ContainerExecutor
+from executor_kit.job import ContainerJob
+from executor_kit.labels import RUN_LABEL
+from executor_kit.probe import PROBE_IMAGE, Probe
+
+__all__ = ["Finished", "Harness", "TimeProfile"]
+
+TERMINAL = ("exited", "failed")
+
+
+@dataclasses.dataclass(frozen=True)
+class TimeProfile:
+    """How long the suite waits on a backend.
+
+    Args:
+        poll_interval: Seconds between two status checks.
+        launch_deadline: Seconds a workload may take to start (and to be cleaned up).
+        finish_deadline: Seconds a short workload may take to finish.
+        long_sleep: Seconds a "still running" workload sleeps; long enough to
+            observe it running.
+
+    Example:
+        >>> TimeProfile.for_executor(__import__("executor_kit").get_executor("mock")).poll_interval
+        0.5
+    """
+
+    poll_interval: float = 0.5
+    launch_deadline: float = 60.0
+    finish_deadline: float = 120.0
+    long_sleep: float = 20.0
+
+    @classmethod
+    def for_executor(cls, executor: ContainerExecutor) -> TimeProfile:
+        """The executor's own ``conformance_profile`` if it has one, else the default.
+
+        Example:
+            >>> TimeProfile.for_executor(object()).long_sleep  # type: ignore[arg-type]
+            20.0
+        """
+        profile = getattr(executor, "conformance_profile", None)
+        return profile if isinstance(profile, TimeProfile) else cls()
+
+
+@dataclasses.dataclass
+class Finished:
+    """A workload run to its end: the job after harvest, and what was observed.
+
+    Example:
+        >>> Finished(ContainerJob(image="x"), "id", "exited", ("a\\n", ""), True).stdout
+        'a\\n'
+    """
+
+    job: ContainerJob
+    execution_id: str
+    status: str
+    logs: tuple[str, str]
+    harvested: bool
+
+    @property
+    def stdout(self) -> str:
+        """Stdout as ``get_logs`` returned it after the end.
+
+        Example:
+            >>> Finished(ContainerJob(image="x"), "i", "exited", ("o", "e"), True).stdout
+            'o'
+        """
+        return self.logs[0]
+
+
+def _key(argv: Sequence[str], fields: dict[str, Any]) -> str:
+    return repr((list(argv), sorted(fields.items())))
+
+
+class Harness:
+    """Drives one executor for the conformance checks.
+
+    Args:
+        executor: The executor under test.
+        probe_image: The image holding the probe script on real backends.
+        profile: Waiting times; defaults to the executor's own profile.
+
+    Example:
+        >>> from executor_kit import get_executor
+        >>> h = Harness(get_executor("mock"))
+        >>> h.run(Probe().out("hi")).stdout
+        'hi\\n'
+        >>> h.close()
+    """
+
+    def __init__(
+        self,
+        executor: ContainerExecutor,
+        *,
+        probe_image: str = PROBE_IMAGE,
+        profile: TimeProfile | None = None,
+    ) -> None:
+        self.executor = executor
+        self.probe_image = probe_image
+        self.profile = profile or TimeProfile.for_executor(executor)
+        self.run_id = f"contract-{uuid.uuid4().hex[:12]}"
+        self.launched: list[str] = []
+        self._finished: dict[str, Finished] = {}
+        self._lock = threading.Lock()
+
+    # -- jobs and launches -------------------------------------------------
+    def job(self, command: Probe | Sequence[str], **fields: Any) -> ContainerJob:
+        """A job running ``command`` in the probe image, labelled with the run id.
+
+        Example:
+            >>> Harness(__import__("executor_kit").get_executor("mock")).job(Probe()).command
+            ['probe']
+        """
+        argv = command.argv if isinstance(command, Probe) else list(command)
+        labels = {RUN_LABEL: self.run_id, **fields.pop("labels", {})}
+        fields.setdefault("image", self.probe_image)
+        return ContainerJob(command=list(argv), labels=labels, **fields)
+
+    def record(self, execution_id: str) -> None:
+        """Add an id to the ledger of everything the suite launched.
+
+        Example:
+            >>> h = Harness(__import__("executor_kit").get_executor("mock")); h.record("x"); h.launched
+            ['x']
+        """
+        with self._lock:
+            self.launched.append(execution_id)
+
+    def launch(self, job: ContainerJob) -> str:
+        """Launch and return the id; fails the check if the launch is refused.
+
+        Example:
+            >>> h = Harness(__import__("executor_kit").get_executor("mock"))
+            >>> h.launch(h.job(Probe())).startswith("mock-")
+            True
+        """
+        result = self.executor.launch_job(job)
+        ok, value = result
+        if ok:
+            self.record(value)
+        assert ok, f"launch_job refused a valid probe job: {value!r}"
+        return value
+
+    def start(self, command: Probe | Sequence[str], **fields: Any) -> tuple[ContainerJob, str]:
+        """Build, launch, and return the job with its id.
+
+        Example:
+            >>> h = Harness(__import__("executor_kit").get_executor("mock"))
+            >>> job, eid = h.start(Probe().out("x")); job.external_execution_id == eid
+            True
+        """
+        job = self.job(command, **fields)
+        return job, self.launch(job)
+
+    # -- time --------------------------------------------------------------
+    def sleep(self, seconds: float) -> None:
+        """Let time pass on the executor's clock (instantly on a virtual one).
+
+        Example:
+            >>> Harness(__import__("executor_kit").get_executor("mock")).sleep(1)
+        """
+        self.executor.clock.sleep(seconds)
+
+    def wait_for(self, predicate: Callable[[], bool], deadline: float, what: str) -> None:
+        """Poll ``predicate`` until true; fail the check after ``deadline`` seconds.
+
+        Example:
+            >>> Harness(__import__("executor_kit").get_executor("mock")).wait_for(lambda: True, 1, "x")
+        """
+        clock = self.executor.clock
+        end = clock.monotonic() + deadline
+        while not predicate():
+            assert clock.monotonic() < end, f"gave up after {deadline:g} s waiting for {what}"
+            self.sleep(self.profile.poll_interval)
+
+    def status(self, execution_id: str) -> str:
+        """``check_status`` as a plain str.
+
+        Example:
+            >>> Harness(__import__("executor_kit").get_executor("mock")).status("nope")
+            'not-found'
+        """
+        status = self.executor.check_status(execution_id)
+        value = getattr(status, "value", status)
+        return value if isinstance(value, str) else repr(value)
+
+    def wait_terminal(self, execution_id: str, deadline: float | None = None) -> str:
+        """Poll until ``exited`` or ``failed`` and return it.
+
+        Example:
+            >>> h = Harness(__import__("executor_kit").get_executor("mock"))
+            >>> h.wait_terminal(h.start(Probe().sleep(3))[1])
+            'exited'
+        """
+        seen: list[str] = []
+
+        def ended() -> bool:
+            seen.append(self.status(execution_id))
+            return seen[-1] in TERMINAL
+
+        self.wait_for(ended, deadline or self.profile.finish_deadline, f"{execution_id} to end (saw {seen[-3:]})")
+        return seen[-1]
+
+    # -- shared finished runs ----------------------------------------------
+    def _finish(self, job: ContainerJob, execution_id: str) -> Finished:
+        status = self.wait_terminal(execution_id)
+        logs = self.executor.get_logs(execution_id)
+        harvested = self.executor.harvest_job(job)
+        return Finished(job, execution_id, status, logs, harvested)
+
+    def run_many(self, specs: Iterable[tuple[Probe | Sequence[str], dict[str, Any]]]) -> list[Finished]:
+        """Launch every spec at once, then wait for each; results are cached.
+
+        Example:
+            >>> h = Harness(__import__("executor_kit").get_executor("mock"))
+            >>> [f.job.exit_code for f in h.run_many([(Probe().exit(1), {}), (Probe(), {})])]
+            [1, 0]
+        """
+        todo = [(spec, _key(self.job(spec[0]).command, spec[1])) for spec in specs]
+        fresh = {key: spec for spec, key in todo if key not in self._finished}
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            started = list(pool.map(lambda spec: self.start(spec[0], **dict(spec[1])), fresh.values()))
+            done = list(pool.map(lambda pair: self._finish(*pair), started))
+        self._finished.update(zip(fresh, done))
+        return [self._finished[key] for _, key in todo]
+
+    def run(self, command: Probe | Sequence[str], **fields: Any) -> Finished:
+        """Run one workload to its end (cached: same command and fields, same run).
+
+        Example:
+            >>> Harness(__import__("executor_kit").get_executor("mock")).run(Probe().exit(3)).job.status
+            'failed'
+        """
+        return self.run_many([(command, fields)])[0]
+
+    # -- the end -----------------------------------------------------------
+    def close(self) -> list[str]:
+        """Clean up everything launched; return the ids still not ``not-found``.
+
+        Example:
+            >>> h = Harness(__import__("executor_kit").get_executor("mock"))
+            >>> _ = h.start(Probe().sleep(60)); h.close()
+            []
+        """
+        for execution_id in self.launched:
+            self._quietly(self.executor.cleanup, execution_id)
+        return [eid for eid in self.launched if self._quietly(self.status, eid) != "not-found"]
+
+    @staticmethod
+    def _quietly(call: Callable[[str], Any], execution_id: str) -> Any:
+        try:
+            return call(execution_id)
+        except Exception as exc:  # the ledger must finish even against a broken executor
+            return exc

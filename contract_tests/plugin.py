@@ -1,0 +1,166 @@
+"""The pytest plugin (entry point ``pytest11``): inert until asked.
+
+It adds the ``--executor``, ``--executor-config``, ``--probe-image`` and
+``--contract-json/-junit/-markdown`` options, the ``contract_executor``,
+``contract_harness`` and ``mock_executor`` fixtures, and prints the clause
+table after a run that judged any clause.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contract_tests.harness import Harness
+from contract_tests.report import Report
+from contract_tests.suite import RESULTS
+from executor_kit.base import ContainerExecutor
+from executor_kit.errors import ExecutorConfigurationError
+from executor_kit.mock.fixture import mock_executor
+from executor_kit.probe import PROBE_IMAGE
+from executor_kit.registry import resolve_executor
+
+__all__ = ["SUITE_MODULE", "contract_executor", "contract_harness", "load_config", "mock_executor"]
+
+#: The module ``--executor`` adds to the collection.
+SUITE_MODULE = str(Path(__file__).with_name("executor_suite.py"))
+
+_EXECUTOR = pytest.StashKey[ContainerExecutor]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("executor-kit", "executor-kit conformance suite")
+    group.addoption("--executor", default=None, metavar="TARGET",
+                    help="run the conformance suite against a registered executor name or module:callable")
+    group.addoption("--executor-config", default=None, metavar="JSON_OR_FILE",
+                    help="the executor's config: a JSON object or a path to a JSON file")
+    group.addoption("--probe-image", default=None, help=f"the probe image (default {PROBE_IMAGE})")
+    group.addoption("--contract-json", default=None, metavar="FILE", help="write the JSON report")
+    group.addoption("--contract-junit", default=None, metavar="FILE", help="write a JUnit XML report")
+    group.addoption("--contract-markdown", default=None, metavar="FILE", help="write a Markdown matrix")
+
+
+def load_config(value: str | None) -> dict[str, Any]:
+    """Parse ``--executor-config``: a JSON object, or a path to a file holding one.
+
+    Raises:
+        ExecutorConfigurationError: for anything else.
+
+    Example:
+        >>> load_config('{"seed": 3}')
+        {'seed': 3}
+        >>> load_config("[1]")
+        Traceback (most recent call last):
+        ...
+        executor_kit.errors.ExecutorConfigurationError: --executor-config must be a JSON object, got list
+    """
+    if value is None:
+        return {}
+    text = value if value.lstrip().startswith(("{", "[")) or not os.path.isfile(value) else Path(value).read_text()
+    try:
+        config = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ExecutorConfigurationError(f"--executor-config is neither JSON nor a JSON file: {exc}") from exc
+    if not isinstance(config, dict):
+        raise ExecutorConfigurationError(f"--executor-config must be a JSON object, got {type(config).__name__}")
+    return config
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "contract_clause(id): the conformance clause a test judges")
+    target = config.getoption("executor", None)
+    if not target:
+        return
+    try:
+        config.stash[_EXECUTOR] = resolve_executor(target, load_config(config.getoption("executor_config")))
+    except ExecutorConfigurationError as exc:
+        raise pytest.UsageError(f"--executor {target}: {exc}") from None
+    config.args.append(SUITE_MODULE)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    executor = config.stash.get(_EXECUTOR, None)
+    if executor is not None:
+        executor.close()
+
+
+@pytest.fixture(scope="class")
+def contract_executor(request: pytest.FixtureRequest) -> ContainerExecutor:
+    """The executor under test: from ``--executor``; override it to plug yours in.
+
+    Example:
+        >>> contract_executor.__name__
+        'contract_executor'
+    """
+    executor = request.config.stash.get(_EXECUTOR, None)
+    if executor is None:
+        pytest.fail("no executor to test: pass --executor=TARGET or define a contract_executor fixture",
+                    pytrace=False)
+    return executor
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@pytest.fixture(scope="class")
+def contract_harness(request: pytest.FixtureRequest, contract_executor: ContainerExecutor) -> Iterator[Harness]:
+    """The harness the conformance tests drive; cleans up everything at teardown.
+
+    SIGTERM is turned into KeyboardInterrupt while it lives, so an interrupted
+    run still cleans up.
+
+    Example:
+        >>> contract_harness.__name__
+        'contract_harness'
+    """
+    image = request.config.getoption("probe_image") or getattr(request.cls, "probe_image", None) or PROBE_IMAGE
+    harness = Harness(contract_executor, probe_image=image)
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield harness
+    finally:
+        harness.close()
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _reports(config: pytest.Config) -> list[Report]:
+    by_target: dict[str, list[Any]] = {}
+    for target, result in config.stash.get(RESULTS, []):
+        by_target.setdefault(target, []).append(result)
+    return [Report(target, results) for target, results in by_target.items()]
+
+
+def _write(path: str | None, text: str) -> None:
+    if path:
+        Path(path).write_text(text, encoding="utf-8")
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    colour = bool(getattr(terminalreporter, "hasmarkup", False)) and sys.stdout.isatty()
+    for report in _reports(config):
+        terminalreporter.write_line("")
+        terminalreporter.write_line(report.table(colour=colour))
+    write_reports(config)
+
+
+def write_reports(config: pytest.Config) -> None:
+    """Write the JSON, JUnit and Markdown reports the options ask for (first target).
+
+    Example:
+        >>> write_reports.__name__
+        'write_reports'
+    """
+    reports = _reports(config)
+    if not reports:
+        return
+    _write(config.getoption("contract_json"), reports[0].to_json())
+    _write(config.getoption("contract_junit"), reports[0].to_junit())
+    _write(config.getoption("contract_markdown"), reports[0].to_markdown())

@@ -1,0 +1,151 @@
+"""The conformance report: terminal table, JSON, JUnit XML, Markdown, badge line."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import Counter
+from collections.abc import Sequence
+from xml.etree import ElementTree as ET
+
+from contract_tests.clauses import Level
+from contract_tests.runner import VERDICTS, ClauseResult
+
+__all__ = ["Report"]
+
+_COLOURS = {"pass": "32", "fail": "31", "n/a": "36", "inconclusive": "33"}
+
+
+@dataclasses.dataclass
+class Report:
+    """The verdicts of one run against one target.
+
+    Example:
+        >>> from contract_tests.clauses import clause_by_id
+        >>> r = Report("mock", [ClauseResult(clause_by_id("CAPS-001"), "pass")])
+        >>> r.exit_code(), r.badge()
+        (0, 'executor-kit conformance (mock): 1/1 MUST pass, 0 SHOULD pass, 0 n/a, 0 inconclusive')
+    """
+
+    target: str
+    results: Sequence[ClauseResult]
+
+    def summary(self) -> dict[str, int]:
+        """Counts per verdict, and per level of failing clauses.
+
+        Example:
+            >>> Report("x", []).summary()["pass"]
+            0
+        """
+        counts = Counter(result.verdict for result in self.results)
+        failed = Counter(result.clause.level.value for result in self.results if result.verdict == "fail")
+        summary = {verdict: counts.get(verdict, 0) for verdict in VERDICTS}
+        return {**summary, "total": len(self.results), "must_failed": failed.get("MUST", 0),
+                "should_failed": failed.get("SHOULD", 0)}
+
+    def exit_code(self) -> int:
+        """0 when every MUST clause passes or is n/a; 1 if one fails; 2 if one is inconclusive.
+
+        Example:
+            >>> Report("x", []).exit_code()
+            0
+        """
+        musts = {result.verdict for result in self.results if result.clause.level is Level.MUST}
+        if "fail" in musts:
+            return 1
+        return 2 if "inconclusive" in musts else 0
+
+    def _count(self, level: Level, verdict: str) -> int:
+        return sum(1 for r in self.results if r.clause.level is level and r.verdict == verdict)
+
+    def badge(self) -> str:
+        """A one-line summary fit for a README.
+
+        Example:
+            >>> Report("x", []).badge().startswith("executor-kit conformance (x)")
+            True
+        """
+        musts = sum(1 for r in self.results if r.clause.level is Level.MUST and r.verdict != "n/a")
+        counts = self.summary()
+        return (
+            f"executor-kit conformance ({self.target}): {self._count(Level.MUST, 'pass')}/{musts} MUST pass, "
+            f"{self._count(Level.SHOULD, 'pass')} SHOULD pass, {counts['n/a']} n/a, "
+            f"{counts['inconclusive']} inconclusive"
+        )
+
+    def to_json(self) -> str:
+        """The JSON report: target, clauses, summary.
+
+        Example:
+            >>> json.loads(Report("x", []).to_json())["target"]
+            'x'
+        """
+        data = {"target": self.target, "clauses": [r.as_dict() for r in self.results], "summary": self.summary()}
+        return json.dumps(data, indent=2, ensure_ascii=False)
+
+    def to_junit(self) -> str:
+        """JUnit XML with one test case per clause.
+
+        Example:
+            >>> Report("x", []).to_junit().startswith("<?xml")
+            True
+        """
+        counts = self.summary()
+        suite = ET.Element("testsuite", name=f"executor-kit conformance: {self.target}", tests=str(counts["total"]),
+                           failures=str(counts["fail"]), skipped=str(counts["n/a"] + counts["inconclusive"]))
+        for result in self.results:
+            case = ET.SubElement(suite, "testcase", classname=f"contract.{result.clause.family}",
+                                 name=result.clause.id, time=f"{result.seconds:.3f}")
+            _junit_outcome(case, result)
+        return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suite, encoding="unicode")
+
+    def to_markdown(self) -> str:
+        """A Markdown table of clauses and verdicts, headed by the badge line.
+
+        Example:
+            >>> "| Clause |" in Report("x", []).to_markdown()
+            True
+        """
+        rows = [f"| {r.clause.id} | {r.clause.level.value} | {r.verdict} | {_cell(r.clause.statement)} |"
+                for r in self.results]
+        head = ["| Clause | Level | Verdict | Statement |", "|---|---|---|---|"]
+        return "\n".join([f"**{self.badge()}**", "", *head, *rows, ""])
+
+    def table(self, *, colour: bool = False) -> str:
+        """The terminal table, grouped by clause family.
+
+        Example:
+            >>> Report("x", []).table().splitlines()[0]
+            'executor-kit conformance: x'
+        """
+        lines = [f"executor-kit conformance: {self.target}"]
+        family = ""
+        for result in self.results:
+            if result.clause.family != family:
+                family = result.clause.family
+                lines.append(f"  {family}")
+            lines.append(_row(result, colour))
+        return "\n".join([*lines, self.badge()])
+
+
+def _paint(text: str, verdict: str, colour: bool) -> str:
+    return f"\033[{_COLOURS[verdict]}m{text}\033[0m" if colour else text
+
+
+def _row(result: ClauseResult, colour: bool) -> str:
+    verdict = _paint(f"{result.verdict:<12}", result.verdict, colour)
+    line = f"    {result.clause.id:<12} {result.clause.level.value:<6} {verdict} {result.clause.statement[:70]}"
+    detail = result.message.splitlines()[1:] if result.verdict == "fail" else [result.message]
+    return "\n".join([line, *(f"{' ' * 17}{text.strip()}" for text in detail if text.strip())])
+
+
+def _junit_outcome(case: ET.Element, result: ClauseResult) -> None:
+    tags = {"fail": "failure", "n/a": "skipped", "inconclusive": "skipped"}
+    if result.verdict in tags:
+        ET.SubElement(case, tags[result.verdict], message=f"{result.verdict}: {result.message}"[:500]).text = (
+            result.message
+        )
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

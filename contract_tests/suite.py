@@ -1,0 +1,71 @@
+"""``ContractSuite``: the conformance tests, one per clause, generated from the registry.
+
+Plug in with one subclass and one fixture::
+
+    import pytest
+    from contract_tests import ContractSuite
+
+    class TestMyExecutor(ContractSuite):
+        @pytest.fixture(scope="class")
+        def contract_executor(self):
+            return MyExecutor({"endpoint": "..."})
+
+or with no code: ``pytest --executor=my_package.module:factory``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+import pytest
+
+from contract_tests.clauses import CLAUSES, Clause
+from contract_tests.harness import Harness
+from contract_tests.runner import ClauseResult, run_clause
+
+__all__ = ["RESULTS", "ContractSuite"]
+
+#: Where the plugin collects (target, result) pairs during a session.
+RESULTS = pytest.StashKey[list[tuple[str, ClauseResult]]]()
+
+
+def _conclude(result: ClauseResult) -> None:
+    if result.verdict == "fail":
+        pytest.fail(result.message, pytrace=False)
+    if result.verdict in ("n/a", "inconclusive"):
+        pytest.skip(f"{result.verdict}: {result.message}")
+
+
+def _make_test(clause: Clause) -> Callable[..., None]:
+    def test(self: ContractSuite, contract_harness: Harness, request: pytest.FixtureRequest) -> None:
+        result = run_clause(clause, contract_harness)
+        target = request.config.getoption("executor", None) or contract_harness.executor.name
+        request.config.stash.setdefault(RESULTS, []).append((str(target), result))
+        _conclude(result)
+
+    test.__name__ = test.__qualname__ = "test_" + clause.id.replace("-", "_")
+    test.__doc__ = f"[{clause.id} {clause.level.value}] {clause.statement}"
+    marked: Callable[..., None] = pytest.mark.contract_clause(clause.id)(test)
+    return marked
+
+
+class ContractSuite:
+    """Base class of a conformance test class: one test per clause.
+
+    Subclass it under a ``Test...`` name and provide a ``contract_executor``
+    fixture (scope ``class`` or wider), or run ``pytest --executor=TARGET``.
+    Set ``probe_image`` to the probe image your backend can run.
+
+    Example:
+        >>> sorted(name for name in vars(ContractSuite) if name.startswith("test_"))[:2]
+        ['test_ARGV_001', 'test_CAPS_001']
+    """
+
+    #: The probe image the backend runs; ``None`` means ``--probe-image`` or the default.
+    probe_image: ClassVar[str | None] = None
+
+
+for _clause in CLAUSES:
+    _test = _make_test(_clause)
+    setattr(ContractSuite, _test.__name__, _test)

@@ -1,0 +1,59 @@
+"""``executor-kit verify``: run the suite under pytest, print the table, exit by the verdicts."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from contract_tests.plugin import SUITE_MODULE, load_config
+from contract_tests.report import Report
+from contract_tests.suite import RESULTS
+from executor_kit.registry import resolve_executor
+
+__all__ = ["run_verify"]
+
+_INI = str(Path(__file__).with_name("verify.ini"))
+
+
+class _Collect:
+    """A pytest plugin object that keeps the report of the session."""
+
+    def __init__(self) -> None:
+        self.reports: list[Report] = []
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        results = session.config.stash.get(RESULTS, [])
+        self.reports = [Report(target, [r for t, r in results if t == target]) for target in dict(results)]
+
+
+def _pytest_args(args: argparse.Namespace) -> list[str]:
+    argv = [SUITE_MODULE, "-c", _INI, "--rootdir", str(Path(SUITE_MODULE).parent), "-q", "-p", "no:cacheprovider",
+            "--executor", args.target]
+    options = {"--executor-config": args.config, "--probe-image": args.probe_image, "--contract-json": args.json,
+               "--contract-junit": args.junit, "--contract-markdown": args.markdown, "-k": args.select}
+    for flag, value in options.items():
+        argv += [flag, value] if value else []
+    return argv
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    """Run the conformance suite against ``args.target``; 0 only when every MUST clause passes or is n/a.
+
+    The target is checked first, so a bad one gives one clear line and exit 2.
+
+    Example:
+        >>> run_verify.__name__
+        'run_verify'
+    """
+    sys.path.insert(0, os.getcwd())
+    resolve_executor(args.target, load_config(args.config)).close()
+    collect = _Collect()
+    code = pytest.main(_pytest_args(args), plugins=[collect])
+    if not collect.reports:
+        print(f"executor-kit verify: no clause was judged (pytest exit {int(code)})", file=sys.stderr)
+        return 2
+    return collect.reports[0].exit_code()
