@@ -15,6 +15,8 @@ from executor_kit.errors import (
 )
 from executor_kit.job import ContainerJob, JobLike
 from executor_kit.labels import MANAGED_LABEL, RUN_LABEL
+from executor_kit.mock import MockExecutor, Outcome, Rule
+from executor_kit.probe import Probe
 from executor_kit.registry import available_executors, get_executor, register_executor, resolve_executor
 from executor_kit.status import ExecutionStatus, JobStatus
 
@@ -33,6 +35,10 @@ __all__ = [
     "ExecutorResourceError",
     "JobLike",
     "JobStatus",
+    "MockExecutor",
+    "Outcome",
+    "Probe",
+    "Rule",
     "SystemClock",
     "VirtualClock",
     "__version__",
