@@ -24,7 +24,12 @@ not answer (connection, quota or credentials trouble).
 
 
 def _section(family: str) -> list[str]:
-    lines = [f"## {family}", "", "| Clause | Level | Needs | Statement | If it fails |", "|---|---|---|---|---|"]
+    lines = [
+        f"## {family}",
+        "",
+        "| Clause | Level | Needs | Statement | If it fails |",
+        "|---|---|---|---|---|",
+    ]
     for clause in CLAUSES:
         if clause.family == family:
             needs = f"`{clause.capability}`" if clause.capability else ""

@@ -237,7 +237,7 @@ class Harness:
         with ThreadPoolExecutor(max_workers=8) as pool:
             started = list(pool.map(lambda spec: self.start(spec[0], **dict(spec[1])), fresh.values()))
             done = list(pool.map(lambda pair: self._finish(*pair), started))
-        self._finished.update(zip(fresh, done))
+        self._finished.update(zip(fresh, done, strict=True))
         return [self._finished[key] for _, key in todo]
 
     def run(self, command: Probe | Sequence[str], **fields: Any) -> Finished:

@@ -37,10 +37,18 @@ _EXECUTOR = pytest.StashKey[ContainerExecutor]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("executor-kit", "executor-kit conformance suite")
-    group.addoption("--executor", default=None, metavar="TARGET",
-                    help="run the conformance suite against a registered executor name or module:callable")
-    group.addoption("--executor-config", default=None, metavar="JSON_OR_FILE",
-                    help="the executor's config: a JSON object or a path to a JSON file")
+    group.addoption(
+        "--executor",
+        default=None,
+        metavar="TARGET",
+        help="run the conformance suite against a registered executor name or module:callable",
+    )
+    group.addoption(
+        "--executor-config",
+        default=None,
+        metavar="JSON_OR_FILE",
+        help="the executor's config: a JSON object or a path to a JSON file",
+    )
     group.addoption("--probe-image", default=None, help=f"the probe image (default {PROBE_IMAGE})")
     group.addoption("--contract-json", default=None, metavar="FILE", help="write the JSON report")
     group.addoption("--contract-junit", default=None, metavar="FILE", help="write a JUnit XML report")
@@ -101,8 +109,7 @@ def contract_executor(request: pytest.FixtureRequest) -> ContainerExecutor:
     """
     executor = request.config.stash.get(_EXECUTOR, None)
     if executor is None:
-        pytest.fail("no executor to test: pass --executor=TARGET or define a contract_executor fixture",
-                    pytrace=False)
+        pytest.fail("no executor to test: pass --executor=TARGET or define a contract_executor fixture", pytrace=False)
     return executor
 
 

@@ -40,8 +40,12 @@ class Report:
         counts = Counter(result.verdict for result in self.results)
         failed = Counter(result.clause.level.value for result in self.results if result.verdict == "fail")
         summary = {verdict: counts.get(verdict, 0) for verdict in VERDICTS}
-        return {**summary, "total": len(self.results), "must_failed": failed.get("MUST", 0),
-                "should_failed": failed.get("SHOULD", 0)}
+        return {
+            **summary,
+            "total": len(self.results),
+            "must_failed": failed.get("MUST", 0),
+            "should_failed": failed.get("SHOULD", 0),
+        }
 
     def exit_code(self) -> int:
         """0 when every MUST clause passes or is n/a; 1 if one fails; 2 if one is inconclusive.
@@ -80,7 +84,11 @@ class Report:
             >>> json.loads(Report("x", []).to_json())["target"]
             'x'
         """
-        data = {"target": self.target, "clauses": [r.as_dict() for r in self.results], "summary": self.summary()}
+        data = {
+            "target": self.target,
+            "clauses": [r.as_dict() for r in self.results],
+            "summary": self.summary(),
+        }
         return json.dumps(data, indent=2, ensure_ascii=False)
 
     def to_junit(self) -> str:
@@ -91,11 +99,21 @@ class Report:
             True
         """
         counts = self.summary()
-        suite = ET.Element("testsuite", name=f"executor-kit conformance: {self.target}", tests=str(counts["total"]),
-                           failures=str(counts["fail"]), skipped=str(counts["n/a"] + counts["inconclusive"]))
+        suite = ET.Element(
+            "testsuite",
+            name=f"executor-kit conformance: {self.target}",
+            tests=str(counts["total"]),
+            failures=str(counts["fail"]),
+            skipped=str(counts["n/a"] + counts["inconclusive"]),
+        )
         for result in self.results:
-            case = ET.SubElement(suite, "testcase", classname=f"contract.{result.clause.family}",
-                                 name=result.clause.id, time=f"{result.seconds:.3f}")
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=f"contract.{result.clause.family}",
+                name=result.clause.id,
+                time=f"{result.seconds:.3f}",
+            )
             _junit_outcome(case, result)
         return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suite, encoding="unicode")
 
@@ -106,8 +124,10 @@ class Report:
             >>> "| Clause |" in Report("x", []).to_markdown()
             True
         """
-        rows = [f"| {r.clause.id} | {r.clause.level.value} | {r.verdict} | {_cell(r.clause.statement)} |"
-                for r in self.results]
+        rows = [
+            f"| {r.clause.id} | {r.clause.level.value} | {r.verdict} | {_cell(r.clause.statement)} |"
+            for r in self.results
+        ]
         head = ["| Clause | Level | Verdict | Statement |", "|---|---|---|---|"]
         return "\n".join([f"**{self.badge()}**", "", *head, *rows, ""])
 
@@ -142,9 +162,9 @@ def _row(result: ClauseResult, colour: bool) -> str:
 def _junit_outcome(case: ET.Element, result: ClauseResult) -> None:
     tags = {"fail": "failure", "n/a": "skipped", "inconclusive": "skipped"}
     if result.verdict in tags:
-        ET.SubElement(case, tags[result.verdict], message=f"{result.verdict}: {result.message}"[:500]).text = (
-            result.message
-        )
+        ET.SubElement(
+            case, tags[result.verdict], message=f"{result.verdict}: {result.message}"[:500]
+        ).text = result.message
 
 
 def _cell(text: str) -> str:

@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterable
 
 from contract_tests.checks import load_checks
-from contract_tests.clauses import CLAUSES, Clause, clause_by_id
+from contract_tests.clauses import CLAUSES, Clause, clause_by_id  # noqa: F401 - used in doctests
 from contract_tests.harness import Harness
 from executor_kit.base import ContainerExecutor
 from executor_kit.errors import (
@@ -64,17 +64,21 @@ class ClauseResult:
         }
 
 
+def _judge(exc: Exception) -> tuple[str, str]:
+    if isinstance(exc, AssertionError):
+        return "fail", str(exc) or "assertion failed"
+    if isinstance(exc, _UNREACHABLE):
+        return "inconclusive", f"the backend could not answer: {type(exc).__name__}: {exc}"
+    if isinstance(exc, ExecutorError):
+        return "fail", f"raised {type(exc).__name__}: {exc}"
+    return "fail", f"raised {type(exc).__name__}: {exc} (only ExecutorError subclasses may escape an executor)"
+
+
 def _attempt(clause: Clause, harness: Harness) -> tuple[str, str]:
     try:
         load_checks()[clause.id](harness)
-    except AssertionError as exc:
-        return "fail", str(exc) or "assertion failed"
-    except _UNREACHABLE as exc:
-        return "inconclusive", f"the backend could not answer: {type(exc).__name__}: {exc}"
-    except ExecutorError as exc:
-        return "fail", f"raised {type(exc).__name__}: {exc}"
-    except Exception as exc:  # any other exception breaks ERRORS-002: report it on this clause
-        return "fail", f"raised {type(exc).__name__}: {exc} (only ExecutorError subclasses may escape an executor)"
+    except Exception as exc:  # every outcome becomes a verdict; untyped ones fail the clause
+        return _judge(exc)
     return "pass", ""
 
 

@@ -31,10 +31,26 @@ class _Collect:
 
 
 def _pytest_args(args: argparse.Namespace) -> list[str]:
-    argv = [SUITE_MODULE, "-c", _INI, "--rootdir", str(Path(SUITE_MODULE).parent), "-q", "-p", "no:cacheprovider",
-            "--executor", args.target]
-    options = {"--executor-config": args.config, "--probe-image": args.probe_image, "--contract-json": args.json,
-               "--contract-junit": args.junit, "--contract-markdown": args.markdown, "-k": args.select}
+    argv = [
+        SUITE_MODULE,
+        "-c",
+        _INI,
+        "--rootdir",
+        str(Path(SUITE_MODULE).parent),
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--executor",
+        args.target,
+    ]
+    options = {
+        "--executor-config": args.config,
+        "--probe-image": args.probe_image,
+        "--contract-json": args.json,
+        "--contract-junit": args.junit,
+        "--contract-markdown": args.markdown,
+        "-k": args.select,
+    }
     for flag, value in options.items():
         argv += [flag, value] if value else []
     return argv

@@ -68,8 +68,9 @@ class ContainerExecutor(abc.ABC):
         """The backend's name, from the class name (``DockerExecutor`` → ``docker``).
 
         Example:
-            >>> ContainerExecutor.name.__doc__ is not None
-            True
+            >>> from executor_kit import MockExecutor
+            >>> MockExecutor().name
+            'mock'
         """
         base = re.sub(r"Executor$", "", type(self).__name__) or type(self).__name__
         return base.lower()
@@ -147,8 +148,12 @@ class ContainerExecutor(abc.ABC):
         """Status of many executions at once; backends override it with one call.
 
         Example:
-            >>> ContainerExecutor.check_statuses.__name__
-            'check_statuses'
+            >>> from executor_kit import ContainerJob, MockExecutor
+            >>> ex = MockExecutor()
+            >>> _, eid = ex.launch_job(ContainerJob(image="x", command=["probe", "sleep", "5"]))
+            >>> answers = ex.check_statuses([eid, "nope"])
+            >>> answers[eid] == "running" and answers["nope"] == "not-found"
+            True
         """
         return {execution_id: self.check_status(execution_id) for execution_id in execution_ids}
 
@@ -156,8 +161,11 @@ class ContainerExecutor(abc.ABC):
         """Ids of executions carrying all ``labels``, or ``None`` if the backend cannot list.
 
         Example:
-            >>> ContainerExecutor.find_executions.__name__
-            'find_executions'
+            >>> from executor_kit import ContainerJob, MockExecutor
+            >>> ex = MockExecutor()
+            >>> _, eid = ex.launch_job(ContainerJob(image="x", labels={"team": "a"}))
+            >>> ex.find_executions({"team": "a"}) == [eid]
+            True
         """
         return None
 
@@ -165,8 +173,10 @@ class ContainerExecutor(abc.ABC):
         """Release client resources (connections); the executions are unaffected.
 
         Example:
-            >>> ContainerExecutor.close.__name__
-            'close'
+            >>> from executor_kit import MockExecutor
+            >>> with MockExecutor() as ex:
+            ...     ex.cleanup("anything")
+            True
         """
 
     def __enter__(self) -> ContainerExecutor:

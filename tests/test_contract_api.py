@@ -57,7 +57,9 @@ class DictExecutor(ContainerExecutor):
         if run is None:
             return False
         stdout, stderr = run.output_until(run.duration)
-        record_result(job, exit_code=run.exit_code, stdout=stdout, stderr=stderr, completed_at=self.clock.now())
+        record_result(
+            job, exit_code=run.exit_code, stdout=stdout, stderr=stderr, completed_at=self.clock.now()
+        )
         return True
 
     def cleanup(self, execution_id: str) -> bool:
@@ -208,7 +210,10 @@ def test_register_executor_and_errors() -> None:
 
 
 def test_import_needs_no_optional_dependency() -> None:
-    code = "import sys, executor_kit; print(sorted(m for m in ('docker', 'boto3', 'google.auth', 'requests') if m in sys.modules))"
+    code = (
+        "import sys, executor_kit; "
+        "print(sorted(m for m in ('docker', 'boto3', 'google.auth', 'requests') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -217,8 +222,11 @@ def test_public_names_are_exported_with_package_module() -> None:
     import types
 
     defined = {
-        name for name, value in vars(executor_kit).items()
-        if not name.startswith("_") and not isinstance(value, types.ModuleType) and name != "annotations"
+        name
+        for name, value in vars(executor_kit).items()
+        if not name.startswith("_")
+        and not isinstance(value, types.ModuleType)
+        and name != "annotations"
         and name != "Any"
     }
     assert defined == set(executor_kit.__all__) - {"__version__"}
@@ -259,12 +267,26 @@ def test_entry_point_from_separately_installed_distribution(tmp_path: Path) -> N
     (source / "pyproject.toml").write_text(PLUGIN_PYPROJECT)
     (source / "kit_plugin_demo" / "__init__.py").write_text(textwrap.dedent(PLUGIN_MODULE))
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--target", str(target),
-         str(source)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(source),
+        ],
         check=True,
     )
-    code = "from executor_kit import get_executor, available_executors; e = get_executor('demo'); " \
-           "print(type(e).__name__, 'demo' in available_executors())"
+    code = (
+        "from executor_kit import get_executor, available_executors; e = get_executor('demo'); "
+        "print(type(e).__name__, 'demo' in available_executors())"
+    )
     env = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    ).stdout
     assert out.split() == ["DemoExecutor", "True"]

@@ -21,8 +21,20 @@ ENV_VALUES = {
 
 #: argv elements a shell would change.
 ARGV_VALUES = (
-    "two  spaces", "'single'", '"double"', "$(echo pwned)", "`id`", "a; echo injected", "*", "?[ab]",
-    "line one\nline two", "back\\slash", "", "--flag=value", "ünï ✓", "&& exit 7 ||",
+    "two  spaces",
+    "'single'",
+    '"double"',
+    "$(echo pwned)",
+    "`id`",
+    "a; echo injected",
+    "*",
+    "?[ab]",
+    "line one\nline two",
+    "back\\slash",
+    "",
+    "--flag=value",
+    "ünï ✓",
+    "&& exit 7 ||",
 )
 
 SECRET_VALUE = "s3cr3t-Value-4f7a ✓"

@@ -69,9 +69,21 @@ class _RawJob:
 
     def __init__(self, **fields: Any) -> None:
         defaults: dict[str, Any] = {
-            "image": "x", "command": [], "environment": {}, "name": None, "labels": {}, "cpu_limit": None,
-            "memory_limit": None, "timeout_seconds": None, "status": "pending", "external_execution_id": None,
-            "exit_code": None, "stdout": "", "stderr": "", "started_at": None, "completed_at": None,
+            "image": "x",
+            "command": [],
+            "environment": {},
+            "name": None,
+            "labels": {},
+            "cpu_limit": None,
+            "memory_limit": None,
+            "timeout_seconds": None,
+            "status": "pending",
+            "external_execution_id": None,
+            "exit_code": None,
+            "stdout": "",
+            "stderr": "",
+            "started_at": None,
+            "completed_at": None,
         }
         self.__dict__.update({**defaults, **fields})
 
@@ -93,8 +105,9 @@ def invalid_job_refused(h: Harness) -> None:
     bad = {
         "an empty image": _RawJob(image="", command=["probe"], labels=dict(labels)),
         "a str command": _RawJob(image=h.probe_image, command="probe out hi", labels=dict(labels)),
-        "a negative memory limit": _RawJob(image=h.probe_image, command=["probe"], memory_limit=-5,
-                                           labels=dict(labels)),
+        "a negative memory limit": _RawJob(
+            image=h.probe_image, command=["probe"], memory_limit=-5, labels=dict(labels)
+        ),
     }
     problems = {what: _refused(h, job) for what, job in bad.items()}
     failures = {what: problem for what, problem in problems.items() if problem}

@@ -106,8 +106,11 @@ def not_found_after_cleanup(h: Harness) -> None:
 @check("CLEANUP-005")
 def cleanup_ignores_term(h: Harness) -> None:
     _, execution_id = h.start(Probe().ignore_term().out("stubborn").sleep(h.profile.long_sleep))
-    h.wait_for(lambda: "stubborn" in h.executor.get_logs(execution_id)[0], h.profile.launch_deadline,
-               "the stubborn workload to start")
+    h.wait_for(
+        lambda: "stubborn" in h.executor.get_logs(execution_id)[0],
+        h.profile.launch_deadline,
+        "the stubborn workload to start",
+    )
     start = h.executor.clock.monotonic()
     h.executor.cleanup(execution_id)
     took = h.executor.clock.monotonic() - start

@@ -24,8 +24,8 @@ def streams_separated(h: Harness) -> None:
 
 
 def _mismatch(got: str, want: str) -> str:
-    index = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
-    return f"got {len(got)} chars, want {len(want)}; first difference at {index}: {got[index:index + 40]!r}"
+    index = next((i for i, (a, b) in enumerate(zip(got, want, strict=False)) if a != b), min(len(got), len(want)))
+    return f"got {len(got)} chars, want {len(want)}; first difference at {index}: {got[index : index + 40]!r}"
 
 
 @check("LOGS-002")
@@ -56,8 +56,11 @@ def no_trailing_loss(h: Harness) -> None:
 @check("LOGS-006")
 def logs_while_running(h: Harness) -> None:
     _, execution_id = h.start(Probe().out("early").err("early on stderr").sleep(h.profile.long_sleep).out("late"))
-    h.wait_for(lambda: h.executor.get_logs(execution_id) == ("early\n", "early on stderr\n"),
-               h.profile.launch_deadline, "the early output to show in get_logs while running")
+    h.wait_for(
+        lambda: h.executor.get_logs(execution_id) == ("early\n", "early on stderr\n"),
+        h.profile.launch_deadline,
+        "the early output to show in get_logs while running",
+    )
     status = h.status(execution_id)
     assert status == "running", f"the workload read {status!r} (it sleeps {h.profile.long_sleep:g} s)"
 

@@ -10,7 +10,7 @@ a virtual clock, 3 on a real one, 8 steps each, derandomized so verdicts repeat.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, ClassVar
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -23,6 +23,8 @@ from executor_kit.probe import Probe
 
 __all__: list[str] = []
 
+KINDS = ("failing", "quick", "slow")
+
 
 @dataclasses.dataclass
 class _Tracked:
@@ -32,70 +34,69 @@ class _Tracked:
     cleaned: bool = False
 
 
-def _workloads(h: Harness) -> dict[str, Probe]:
-    return {
+def _workload(h: Harness, kind: str) -> Probe:
+    workloads = {
         "quick": Probe().out("quick"),
         "failing": Probe().err("failing").exit(3),
         "slow": Probe().out("slow").sleep(h.profile.long_sleep),
     }
+    return workloads[kind]
 
 
-def _machine(h: Harness) -> type[RuleBasedStateMachine]:
-    workloads = _workloads(h)
-    seen_ids: set[str] = set()
+class _ContractModel(RuleBasedStateMachine):
+    """The model; ``h`` and ``seen_ids`` are set on a per-run subclass."""
 
-    class ContractModel(RuleBasedStateMachine):
-        executions = Bundle("executions")
+    h: ClassVar[Harness]
+    seen_ids: ClassVar[set[str]]
+    executions = Bundle("executions")
 
-        def __init__(self) -> None:
-            super().__init__()
-            self.tracked: dict[str, _Tracked] = {}
+    def __init__(self) -> None:
+        super().__init__()
+        self.tracked: dict[str, _Tracked] = {}
 
-        @rule(target=executions, kind=st.sampled_from(sorted(workloads)))
-        def launch(self, kind: str) -> str:
-            job, execution_id = h.start(workloads[kind])
-            assert execution_id not in seen_ids, f"id {execution_id!r} was reused"
-            seen_ids.add(execution_id)
-            self.tracked[execution_id] = _Tracked(job)
-            return execution_id
+    @rule(target=executions, kind=st.sampled_from(KINDS))
+    def launch(self, kind: str) -> str:
+        job, execution_id = self.h.start(_workload(self.h, kind))
+        assert execution_id not in self.seen_ids, f"id {execution_id!r} was reused"
+        self.seen_ids.add(execution_id)
+        self.tracked[execution_id] = _Tracked(job)
+        return execution_id
 
-        @rule(execution_id=executions)
-        def status(self, execution_id: str) -> None:
-            tracked, status = self.tracked[execution_id], h.status(execution_id)
-            expected = "not-found" if tracked.cleaned else tracked.terminal
-            assert expected in (None, status), f"{execution_id} read {status!r} after {expected!r}"
-            if status in TERMINAL:
-                tracked.terminal = status
+    @rule(execution_id=executions)
+    def status(self, execution_id: str) -> None:
+        tracked, status = self.tracked[execution_id], self.h.status(execution_id)
+        expected = "not-found" if tracked.cleaned else tracked.terminal
+        assert expected in (None, status), f"{execution_id} read {status!r} after {expected!r}"
+        if status in TERMINAL:
+            tracked.terminal = status
 
-        @rule(execution_id=executions)
-        def logs(self, execution_id: str) -> None:
-            logs = h.executor.get_logs(execution_id)
-            assert all(isinstance(part, str) for part in logs), f"get_logs returned {logs!r}"
-            assert not self.tracked[execution_id].cleaned or logs == ("", ""), f"logs after cleanup: {logs!r}"
+    @rule(execution_id=executions)
+    def logs(self, execution_id: str) -> None:
+        logs = self.h.executor.get_logs(execution_id)
+        assert all(isinstance(part, str) for part in logs), f"get_logs returned {logs!r}"
+        assert not self.tracked[execution_id].cleaned or logs == ("", ""), f"logs after cleanup: {logs!r}"
 
-        @rule(execution_id=executions)
-        def harvest(self, execution_id: str) -> None:
-            tracked = self.tracked[execution_id]
-            result = h.executor.harvest_job(tracked.job)
-            snapshot = dataclasses.asdict(tracked.job)
-            assert tracked.harvest in (None, snapshot) or tracked.cleaned, "a second harvest changed the job"
-            assert not (tracked.cleaned and result), "harvest after cleanup returned True"
-            tracked.harvest = snapshot if result else tracked.harvest
+    @rule(execution_id=executions)
+    def harvest(self, execution_id: str) -> None:
+        tracked = self.tracked[execution_id]
+        result = self.h.executor.harvest_job(tracked.job)
+        snapshot = dataclasses.asdict(tracked.job)
+        assert tracked.harvest in (None, snapshot) or tracked.cleaned, "a second harvest changed the job"
+        assert not (tracked.cleaned and result), "harvest after cleanup returned True"
+        tracked.harvest = snapshot if result else tracked.harvest
 
-        @rule(execution_id=executions)
-        def cleanup(self, execution_id: str) -> None:
-            assert h.executor.cleanup(execution_id) is True, "cleanup did not return True"
-            self.tracked[execution_id].cleaned = True
+    @rule(execution_id=executions)
+    def cleanup(self, execution_id: str) -> None:
+        assert self.h.executor.cleanup(execution_id) is True, "cleanup did not return True"
+        self.tracked[execution_id].cleaned = True
 
-        @rule()
-        def wait(self) -> None:
-            h.sleep(h.profile.poll_interval * 4)
+    @rule()
+    def wait(self) -> None:
+        self.h.sleep(self.h.profile.poll_interval * 4)
 
-        def teardown(self) -> None:
-            for execution_id in self.tracked:
-                h.executor.cleanup(execution_id)
-
-    return ContractModel
+    def teardown(self) -> None:
+        for execution_id in self.tracked:
+            self.h.executor.cleanup(execution_id)
 
 
 @check("MODEL-001")
@@ -109,4 +110,5 @@ def stateful_model(h: Harness) -> None:
         derandomize=True,
         suppress_health_check=list(HealthCheck),
     )
-    run_state_machine_as_test(_machine(h), settings=options)
+    machine = type("ContractModel", (_ContractModel,), {"h": h, "seen_ids": set()})
+    run_state_machine_as_test(machine, settings=options)  # type: ignore[no-untyped-call]

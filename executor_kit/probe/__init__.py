@@ -28,8 +28,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 __all__ = [
-    "PROBE_DIR",
     "MISSING_IMAGE",
+    "PROBE_DIR",
     "PROBE_IMAGE",
     "Probe",
     "ProbeEvent",
