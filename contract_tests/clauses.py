@@ -39,6 +39,8 @@ class Clause:
     statement: str
     hint: str
     capability: str | None = None
+    #: Whether passing the check demonstrates the capability (for "works anyway").
+    shows_capability: bool = True
 
     @property
     def family(self) -> str:
@@ -51,8 +53,8 @@ class Clause:
         return self.id.rsplit("-", 1)[0]
 
 
-def _c(id_: str, level: str, statement: str, hint: str, capability: str | None = None) -> Clause:
-    return Clause(id_, Level(level), statement, hint, capability)
+def _c(id_: str, level: str, statement: str, hint: str, capability: str | None = None, *, shows: bool = True) -> Clause:
+    return Clause(id_, Level(level), statement, hint, capability, shows)
 
 
 _LIMITS = "supports_resource_limits"
@@ -292,6 +294,7 @@ CLAUSES: tuple[Clause, ...] = (
         "A workload within its memory limit runs to 'exited' (the limit is in MiB).",
         "memory_limit is in MiB: multiply by 1024*1024, not 1000.",
         _LIMITS,
+        shows=False,
     ),
     _c(
         "CAPS-001",

@@ -112,7 +112,7 @@ def run_clause(clause: Clause, harness: Harness) -> ClauseResult:
     verdict, message = _attempt(clause, harness)
     seconds = time.perf_counter() - start
     if not _declared(clause, harness):
-        works = verdict == "pass"
+        works = verdict == "pass" and clause.shows_capability
         note = f"works anyway: consider declaring {clause.capability}" if works else "capability declared absent"
         return ClauseResult(clause, "n/a", note, seconds)
     return ClauseResult(clause, verdict, _explain(clause, verdict, message), seconds)

@@ -1,0 +1,23 @@
+"""Validate a cloud executor offline: the conformance suite against an emulated Cloud Run.
+
+Replace ``emulated_executor`` with a factory of your own executor configured
+against your emulator; the suite is unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from contract_tests import ContractSuite
+from executor_kit.cloudrun import CloudRunExecutor
+from executor_kit.emulators.cloudrun import emulated_executor
+
+
+class TestEmulatedCloudRun(ContractSuite):
+    @pytest.fixture(scope="class")
+    def contract_executor(self) -> Iterator[CloudRunExecutor]:
+        executor = emulated_executor()  # starts the emulation, on a virtual clock shared with the executor
+        yield executor
+        executor.close()  # stops it; any request it did not serve would have failed
