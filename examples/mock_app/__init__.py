@@ -1,0 +1,1 @@
+"""An application that runs batches of containers through any ContainerExecutor."""
