@@ -102,6 +102,7 @@ class Harness:
         >>> h.run(Probe().out("hi")).stdout
         'hi\\n'
         >>> h.close()
+        []
     """
 
     def __init__(

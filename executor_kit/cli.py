@@ -68,7 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code.
 
     Example:
-        >>> main(["verify", "mock", "-k", "CAPS_001"])  # doctest: +SKIP
+        >>> main(["reap", "--backend", "mock", "--dry-run"])
+        nothing to reap on mock
         0
     """
     args = _parser().parse_args(argv)
