@@ -48,14 +48,20 @@ class TimeProfile:
 
     @classmethod
     def for_executor(cls, executor: ContainerExecutor) -> TimeProfile:
-        """The executor's own ``conformance_profile`` if it has one, else the default.
+        """The executor's own ``conformance_profile``, else the kit's profile for its name, else the default.
 
         Example:
             >>> TimeProfile.for_executor(object()).long_sleep  # type: ignore[arg-type]
             20.0
         """
         profile = getattr(executor, "conformance_profile", None)
-        return profile if isinstance(profile, TimeProfile) else cls()
+        if isinstance(profile, TimeProfile):
+            return profile
+        return _PROFILES.get(getattr(executor, "name", ""), cls())
+
+
+#: Profiles of the built-in real backends, by executor name.
+_PROFILES = {"docker": TimeProfile(poll_interval=0.1, launch_deadline=30.0, finish_deadline=60.0, long_sleep=10.0)}
 
 
 @dataclasses.dataclass

@@ -48,7 +48,8 @@ def unicode(h: Harness) -> None:
 
 @check("LOGS-005")
 def no_trailing_loss(h: Harness) -> None:
-    run = h.run(Probe().lines("out", 500, 20).out("the very last line").err("last on stderr").exit(0))
+    run = h.run(Probe().out("first line").lines("out", 500, 20).out("the very last line").err("last on stderr").exit(0))
+    assert run.stdout.startswith("first line\n1...."), f"stdout starts with {run.stdout[:40]!r}"
     assert run.stdout.endswith("the very last line\n"), f"stdout ends with {run.stdout[-60:]!r}"
     assert run.logs[1] == "last on stderr\n", f"stderr is {run.logs[1]!r}"
 

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, rule, run_state_machine_as_test
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
 from contract_tests.checks import check
 from contract_tests.harness import TERMINAL, Harness
@@ -90,6 +90,7 @@ class _ContractModel(RuleBasedStateMachine):
         assert self.h.executor.cleanup(execution_id) is True, "cleanup did not return True"
         self.tracked[execution_id].cleaned = True
 
+    @precondition(lambda self: bool(self.tracked))
     @rule()
     def wait(self) -> None:
         self.h.sleep(self.h.profile.poll_interval * 4)

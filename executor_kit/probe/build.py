@@ -16,9 +16,7 @@ __all__ = ["build_probe_image"]
 
 
 def _build_log(log: Any) -> str:
-    lines = [
-        str(entry.get("stream") or entry.get("error") or "") for entry in log or () if isinstance(entry, dict)
-    ]
+    lines = [str(entry.get("stream") or entry.get("error") or "") for entry in log or () if isinstance(entry, dict)]
     return "".join(lines).strip()[-2000:]
 
 
@@ -53,9 +51,7 @@ def build_probe_image(client: Any = None, *, tag: str = PROBE_IMAGE) -> str:
             client.images.build(path=str(PROBE_DIR), tag=tag, rm=True, pull=False)
         except docker.errors.BuildError as exc:
             detail = _build_log(exc.build_log)
-            raise ExecutorResourceError(
-                f"building {tag} failed: {exc.msg}\n{detail}", backend="docker"
-            ) from exc
+            raise ExecutorResourceError(f"building {tag} failed: {exc.msg}\n{detail}", backend="docker") from exc
         finally:
             if own:
                 client.close()

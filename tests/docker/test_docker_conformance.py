@@ -1,0 +1,16 @@
+"""The whole conformance suite against DockerExecutor on the real engine."""
+
+from __future__ import annotations
+
+import pytest
+
+from contract_tests import ContractSuite
+from executor_kit.docker import DockerExecutor
+
+pytestmark = pytest.mark.docker
+
+
+class TestDockerConformance(ContractSuite):
+    @pytest.fixture(scope="class")
+    def contract_executor(self, docker_executor: DockerExecutor, probe_image: str) -> DockerExecutor:
+        return docker_executor
