@@ -65,9 +65,7 @@ def register_executor(name: str, factory: ExecutorFactory, *, replace: bool = Fa
         >>> unregister_executor("my-mock")
     """
     if not isinstance(name, str) or not name or name != name.strip():
-        raise ExecutorConfigurationError(
-            f"executor name must be a non-empty str without spaces, got {name!r}"
-        )
+        raise ExecutorConfigurationError(f"executor name must be a non-empty str without spaces, got {name!r}")
     if not callable(factory):
         raise ExecutorConfigurationError(f"factory for {name!r} must be callable, got {factory!r}")
     if not replace and name in _known_names():
@@ -106,9 +104,7 @@ def _unknown(name: object) -> ExecutorConfigurationError:
     known = available_executors()
     close = difflib.get_close_matches(str(name).strip().lower(), known, n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
-    return ExecutorConfigurationError(
-        f"unknown executor {name!r}; known executors: {', '.join(known)}.{hint}"
-    )
+    return ExecutorConfigurationError(f"unknown executor {name!r}; known executors: {', '.join(known)}.{hint}")
 
 
 def load_object(path: str) -> Any:
@@ -159,9 +155,7 @@ def _factory_for(name: str) -> ExecutorFactory:
 def _build(label: str, factory: ExecutorFactory, config: Mapping[str, Any]) -> ContainerExecutor:
     executor = factory(config)
     if not isinstance(executor, ContainerExecutor):
-        raise ExecutorConfigurationError(
-            f"{label} returned {type(executor).__name__}, not a ContainerExecutor"
-        )
+        raise ExecutorConfigurationError(f"{label} returned {type(executor).__name__}, not a ContainerExecutor")
     return executor
 
 

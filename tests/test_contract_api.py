@@ -57,9 +57,7 @@ class DictExecutor(ContainerExecutor):
         if run is None:
             return False
         stdout, stderr = run.output_until(run.duration)
-        record_result(
-            job, exit_code=run.exit_code, stdout=stdout, stderr=stderr, completed_at=self.clock.now()
-        )
+        record_result(job, exit_code=run.exit_code, stdout=stdout, stderr=stderr, completed_at=self.clock.now())
         return True
 
     def cleanup(self, execution_id: str) -> bool:
@@ -286,7 +284,5 @@ def test_entry_point_from_separately_installed_distribution(tmp_path: Path) -> N
         "print(type(e).__name__, 'demo' in available_executors())"
     )
     env = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"}
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
-    ).stdout
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
     assert out.split() == ["DemoExecutor", "True"]

@@ -8,12 +8,13 @@ same names; executors read and write plain attributes, so no subclassing of
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 
 class BuildJob:
     """A row of the application's ``build_job`` table (Django stand-in, no dependency)."""
 
-    saved: list[BuildJob] = []
+    saved: ClassVar[list[BuildJob]] = []
 
     def __init__(self, repo: str, commit: str) -> None:
         self.image = "builder:latest"

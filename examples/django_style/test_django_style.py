@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from .models import BuildJob
 from executor_kit import JobLike, MockExecutor
+
+from .models import BuildJob
 
 
 def test_model_is_a_joblike() -> None:
