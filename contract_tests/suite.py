@@ -7,7 +7,8 @@ Plug in with one subclass and one fixture::
 
     class TestMyExecutor(ContractSuite):
         @pytest.fixture(scope="class")
-        def contract_executor(self):
+        @classmethod
+        def contract_executor(cls):
             return MyExecutor({"endpoint": "..."})
 
 or with no code: ``pytest --executor=my_package.module:factory``.

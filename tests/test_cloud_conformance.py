@@ -20,7 +20,8 @@ from executor_kit.emulators import cloudrun, fargate
 
 class TestEmulatedFargate(ContractSuite):
     @pytest.fixture(scope="class")
-    def contract_executor(self) -> Iterator[ContainerExecutor]:
+    @classmethod
+    def contract_executor(cls) -> Iterator[ContainerExecutor]:
         executor = fargate.emulated_executor()
         yield executor
         executor.close()
@@ -28,7 +29,8 @@ class TestEmulatedFargate(ContractSuite):
 
 class TestEmulatedCloudRun(ContractSuite):
     @pytest.fixture(scope="class")
-    def contract_executor(self) -> Iterator[ContainerExecutor]:
+    @classmethod
+    def contract_executor(cls) -> Iterator[ContainerExecutor]:
         executor = cloudrun.emulated_executor()
         yield executor
         executor.close()

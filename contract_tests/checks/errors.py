@@ -83,12 +83,16 @@ def _secret_surfaces(h: Harness) -> dict[str, str]:
         failed = h.executor.launch_job(h.job(Probe(), image=MISSING_IMAGE, secret_environment=secret))
         if failed[0] is True:
             h.record(failed[1])
-        job, execution_id = h.start(Probe().out("no secret here"), secret_environment=secret)
-        h.wait_terminal(execution_id)
-        h.executor.harvest_job(job)
+        job = h.job(Probe().out("no secret here"), secret_environment=secret)
+        ok, value = h.executor.launch_job(job)
+        if ok:
+            h.record(value)
+            h.wait_terminal(value)
+            h.executor.harvest_job(job)
     return {
         "repr(executor)": repr(h.executor),
         "the launch failure message": str(failed[1]),
+        "the secret job's launch answer": str(value),
         "repr(job)": repr(job),
         "log records": "\n".join(logs.messages),
     }

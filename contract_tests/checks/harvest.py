@@ -66,6 +66,7 @@ def harvest_unknown(h: Harness) -> None:
 def harvest_twice(h: Harness) -> None:
     run = h.run_many(_exits(h))[2]
     before = dataclasses.asdict(run.job)
+    h.sleep(h.profile.poll_interval)
     again = h.executor.harvest_job(run.job)
     assert again is True, f"a second harvest returned {again!r}"
     changed = {key: value for key, value in dataclasses.asdict(run.job).items() if before[key] != value}

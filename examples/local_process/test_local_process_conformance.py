@@ -17,7 +17,8 @@ PROFILE = TimeProfile(poll_interval=0.05, launch_deadline=10, finish_deadline=30
 
 class TestLocalProcessExecutor(ContractSuite):
     @pytest.fixture(scope="class")
-    def contract_executor(self) -> LocalProcessExecutor:
+    @classmethod
+    def contract_executor(cls) -> LocalProcessExecutor:
         executor = LocalProcessExecutor()
         executor.conformance_profile = PROFILE  # type: ignore[attr-defined]
         return executor

@@ -17,7 +17,8 @@ from executor_kit.emulators.cloudrun import emulated_executor
 
 class TestEmulatedCloudRun(ContractSuite):
     @pytest.fixture(scope="class")
-    def contract_executor(self) -> Iterator[CloudRunExecutor]:
+    @classmethod
+    def contract_executor(cls) -> Iterator[CloudRunExecutor]:
         executor = emulated_executor()  # starts the emulation, on a virtual clock shared with the executor
         yield executor
         executor.close()  # stops it; any request it did not serve would have failed

@@ -12,5 +12,6 @@ pytestmark = pytest.mark.docker
 
 class TestDockerConformance(ContractSuite):
     @pytest.fixture(scope="class")
-    def contract_executor(self, docker_executor: DockerExecutor, probe_image: str) -> DockerExecutor:
+    @classmethod
+    def contract_executor(cls, docker_executor: DockerExecutor, probe_image: str) -> DockerExecutor:
         return docker_executor
