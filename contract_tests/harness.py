@@ -124,6 +124,7 @@ class Harness:
         self.run_id = f"contract-{uuid.uuid4().hex[:12]}"
         self.launched: list[str] = []
         self._finished: dict[str, Finished] = {}
+        self._shared: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     # -- jobs and launches -------------------------------------------------
@@ -225,7 +226,14 @@ class Harness:
         return seen[-1]
 
     # -- shared finished runs ----------------------------------------------
-    def _finish(self, job: ContainerJob, execution_id: str) -> Finished:
+    def finish(self, job: ContainerJob, execution_id: str) -> Finished:
+        """Wait for the end, then read the logs and harvest.
+
+        Example:
+            >>> h = Harness(__import__("executor_kit").get_executor("mock"))
+            >>> h.finish(*h.start(Probe().exit(3))).job.exit_code
+            3
+        """
         status = self.wait_terminal(execution_id)
         logs = self.executor.get_logs(execution_id)
         harvested = self.executor.harvest_job(job)
@@ -243,7 +251,7 @@ class Harness:
         fresh = {key: spec for spec, key in todo if key not in self._finished}
         with ThreadPoolExecutor(max_workers=8) as pool:
             started = list(pool.map(lambda spec: self.start(spec[0], **dict(spec[1])), fresh.values()))
-            done = list(pool.map(lambda pair: self._finish(*pair), started))
+            done = list(pool.map(lambda pair: self.finish(*pair), started))
         self._finished.update(zip(fresh, done, strict=True))
         return [self._finished[key] for _, key in todo]
 
@@ -255,6 +263,18 @@ class Harness:
             'failed'
         """
         return self.run_many([(command, fields)])[0]
+
+    def shared(self, key: str, compute: Callable[[], Any]) -> Any:
+        """Compute once per harness what several clauses look at (``key`` names it).
+
+        Example:
+            >>> h = Harness(__import__("executor_kit").get_executor("mock"))
+            >>> h.shared("x", lambda: [1]) is h.shared("x", lambda: [2])
+            True
+        """
+        if key not in self._shared:
+            self._shared[key] = compute()
+        return self._shared[key]
 
     # -- the end -----------------------------------------------------------
     def close(self) -> list[str]:

@@ -65,7 +65,8 @@ def run_verify(args: argparse.Namespace) -> int:
         >>> run_verify.__name__
         'run_verify'
     """
-    sys.path.insert(0, os.getcwd())
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
     resolve_executor(args.target, load_config(args.config)).close()
     collect = _Collect()
     code = pytest.main(_pytest_args(args), plugins=[collect])

@@ -106,6 +106,8 @@ def secrets_not_echoed(h: Harness) -> None:
 
 @check("LEAKS-001")
 def nothing_left(h: Harness) -> None:
+    h.start(Probe().out("finished before the leak check"))
+    h.start(Probe().out("running at the leak check").sleep(h.profile.long_sleep))
     remaining = h.close()
     assert not remaining, f"still there after cleanup: {remaining}"
     listed = h.executor.find_executions({RUN_LABEL: h.run_id})

@@ -44,15 +44,15 @@ def _workload(h: Harness, kind: str) -> Probe:
 
 
 class _ContractModel(RuleBasedStateMachine):
-    """The model; ``h`` and ``seen_ids`` are set on a per-run subclass."""
+    """The model; ``h`` is set on a per-run subclass."""
 
     h: ClassVar[Harness]
-    seen_ids: ClassVar[set[str]]
     executions = Bundle("executions")
 
     def __init__(self) -> None:
         super().__init__()
         self.tracked: dict[str, _Tracked] = {}
+        self.seen_ids: set[str] = set()
 
     @rule(target=executions, kind=st.sampled_from(KINDS))
     def launch(self, kind: str) -> str:
@@ -111,7 +111,7 @@ def stateful_model(h: Harness) -> None:
         derandomize=True,
         suppress_health_check=list(HealthCheck),
     )
-    machine = type("ContractModel", (_ContractModel,), {"h": h, "seen_ids": set()})
+    machine = type("ContractModel", (_ContractModel,), {"h": h})
     try:
         run_state_machine_as_test(machine, settings=options)  # type: ignore[no-untyped-call]
     except Exception as exc:  # a flaky replay wraps the real violation: report that one

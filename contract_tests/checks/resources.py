@@ -11,21 +11,33 @@ __all__: list[str] = []
 TIMEOUT = 2.0
 
 
-def _timed_out(h: Harness) -> Finished:
-    probe = Probe().out("waiting").sleep(h.profile.long_sleep).out("ran to its natural end")
-    return h.run(probe, timeout_seconds=TIMEOUT)
+def _run_past_deadline(h: Harness) -> tuple[str, Finished]:
+    job, execution_id = h.start(
+        Probe().out("waiting").sleep(h.profile.long_sleep).out("ran to its natural end"), timeout_seconds=TIMEOUT
+    )
+    h.wait_for(
+        lambda: "waiting" in h.executor.get_logs(execution_id)[0], h.profile.launch_deadline, "the workload to start"
+    )
+    h.sleep(TIMEOUT + h.profile.poll_interval)  # the deadline has passed: the workload started before now
+    first = h.status(execution_id)
+    return first, h.finish(job, execution_id)
+
+
+def _timed_out(h: Harness) -> tuple[str, Finished]:
+    result: tuple[str, Finished] = h.shared("timeout", lambda: _run_past_deadline(h))
+    return result
 
 
 @check("TIMEOUT-001")
 def timeout_enforced(h: Harness) -> None:
-    run = _timed_out(h)
-    assert run.status == "failed", f"a workload past its {TIMEOUT:g} s timeout read {run.status!r}"
+    first, run = _timed_out(h)
+    assert first == "failed", f"the first check_status after the {TIMEOUT:g} s deadline read {first!r}"
     assert "natural end" not in run.stdout, "the workload was not stopped at its timeout"
 
 
 @check("TIMEOUT-002")
 def timeout_harvested(h: Harness) -> None:
-    run = _timed_out(h)
+    _, run = _timed_out(h)
     assert (run.harvested, run.job.status) == (True, "timeout"), (
         f"harvest returned {run.harvested!r} with status {run.job.status!r}, want True and 'timeout'"
     )

@@ -685,7 +685,7 @@ class IgnoresTimeout(Wrapper):
     """TIMEOUT-001: launches the workload without its timeout."""
 
     clause = "TIMEOUT-001"
-    observed = "timeout read 'exited'"
+    observed = "deadline read 'running'"
 
     def launch_job(self, job: JobLike) -> tuple[bool, str]:
         with _swapped(job, timeout_seconds=None):
@@ -947,13 +947,4 @@ for _broken in GALLERY:
 #: Broken executors the suite does not yet report as designed: class -> the gap in the check.
 #: The gallery tests mark them xfail(strict=True): once the check is fixed they
 #: pass, the xfail turns into an error, and the entry must go.
-KNOWN_GAPS: dict[type[Wrapper], str] = {
-    LateTimeout: (
-        "TIMEOUT-001 polls until the workload ends (up to finish_deadline) instead of asking check_status "
-        "once, right after the deadline, so a timeout enforced 10 s late passes"
-    ),
-    SlotIds: (
-        "MODEL-001 reports Hypothesis's FlakyFailure (as a non-ExecutorError escaping the executor) "
-        "instead of the invariant that broke: ids seen in earlier examples make the replay differ"
-    ),
-}
+KNOWN_GAPS: dict[type[Wrapper], str] = {}
