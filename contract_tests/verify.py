@@ -40,6 +40,9 @@ def _pytest_args(args: argparse.Namespace) -> list[str]:
         "-q",
         "-p",
         "no:cacheprovider",
+        # the CLI imported the kit before pytest started: nothing is left to rewrite, nothing to warn about
+        "-W",
+        "ignore::pytest.PytestAssertRewriteWarning",
         "--executor",
         args.target,
     ]
