@@ -8,6 +8,7 @@ table after a run that judged any clause.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -20,6 +21,7 @@ import pytest
 
 from contract_tests.harness import Harness
 from contract_tests.report import Report
+from contract_tests.runner import new_harness
 from contract_tests.suite import RESULTS
 from executor_kit.base import ContainerExecutor
 from executor_kit.errors import ExecutorConfigurationError
@@ -27,7 +29,16 @@ from executor_kit.mock.fixture import mock_executor
 from executor_kit.probe import PROBE_IMAGE
 from executor_kit.registry import resolve_executor
 
-__all__ = ["SUITE_MODULE", "contract_executor", "contract_harness", "load_config", "mock_executor"]
+__all__ = [
+    "SUITE_MODULE",
+    "configured_executor",
+    "contract_executor",
+    "contract_harness",
+    "harness_session",
+    "load_config",
+    "mock_executor",
+    "write_reports",
+]
 
 #: The module ``--executor`` adds to the collection.
 SUITE_MODULE = str(Path(__file__).with_name("executor_suite.py"))
@@ -99,43 +110,101 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         executor.close()
 
 
+def configured_executor(stash: pytest.Stash) -> ContainerExecutor:
+    """The executor ``--executor`` named, as ``pytest_configure`` keeps it in the config's ``stash``.
+
+    Raises:
+        pytest.fail.Exception: (fails the test) when there is none.
+
+    Example:
+        >>> from executor_kit.mock import MockExecutor
+        >>> stash = pytest.Stash()
+        >>> try:
+        ...     configured_executor(stash)
+        ... except pytest.fail.Exception as exc:
+        ...     print(exc)
+        no executor to test: pass --executor=TARGET or define a contract_executor fixture
+        >>> stash[_EXECUTOR] = MockExecutor()  # what pytest_configure stores for --executor=mock
+        >>> configured_executor(stash) is stash[_EXECUTOR]
+        True
+    """
+    executor = stash.get(_EXECUTOR, None)
+    if executor is None:
+        pytest.fail("no executor to test: pass --executor=TARGET or define a contract_executor fixture", pytrace=False)
+    return executor
+
+
 @pytest.fixture(scope="class")
 def contract_executor(request: pytest.FixtureRequest) -> ContainerExecutor:
     """The executor under test: from ``--executor``; override it to plug yours in.
 
+    It is ``configured_executor(request.config.stash)``.
+
     Example:
-        >>> contract_executor.__name__
-        'contract_executor'
+        >>> stash = pytest.Stash()
+        >>> stash[_EXECUTOR] = resolve_executor("mock", {})  # as after pytest --executor=mock
+        >>> configured_executor(stash).name
+        'mock'
     """
-    executor = request.config.stash.get(_EXECUTOR, None)
-    if executor is None:
-        pytest.fail("no executor to test: pass --executor=TARGET or define a contract_executor fixture", pytrace=False)
-    return executor
+    return configured_executor(request.config.stash)
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-@pytest.fixture(scope="class")
-def contract_harness(request: pytest.FixtureRequest, contract_executor: ContainerExecutor) -> Iterator[Harness]:
-    """The harness the conformance tests drive; cleans up everything at teardown.
+@contextlib.contextmanager
+def harness_session(executor: ContainerExecutor, *, probe_image: str = PROBE_IMAGE) -> Iterator[Harness]:
+    """A harness on ``executor`` for the block; everything it launched is cleaned up at the end.
 
-    SIGTERM is turned into KeyboardInterrupt while it lives, so an interrupted
-    run still cleans up.
+    SIGTERM is turned into KeyboardInterrupt inside the block (the previous
+    handler is restored after it), so an interrupted run still cleans up. Use
+    it from the main thread.
 
     Example:
-        >>> contract_harness.__name__
-        'contract_harness'
+        >>> from executor_kit.mock import MockExecutor
+        >>> from executor_kit.probe import Probe
+        >>> executor, before = MockExecutor(), signal.getsignal(signal.SIGTERM)
+        >>> try:
+        ...     with harness_session(executor) as harness:
+        ...         eid = harness.start(Probe().sleep(60))[1]
+        ...         signal.getsignal(signal.SIGTERM)(signal.SIGTERM, None)  # what a SIGTERM does now
+        ... except KeyboardInterrupt as exc:
+        ...     print("interrupted:", exc)
+        interrupted: signal 15
+        >>> executor.live_executions(), signal.getsignal(signal.SIGTERM) is before  # cleaned up, handler restored
+        ([], True)
     """
-    image = request.config.getoption("probe_image") or getattr(request.cls, "probe_image", None) or PROBE_IMAGE
-    harness = Harness(contract_executor, probe_image=image)
+    harness = new_harness(executor, probe_image=probe_image)
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         yield harness
     finally:
         harness.close()
         signal.signal(signal.SIGTERM, previous)
+
+
+@pytest.fixture(scope="class")
+def contract_harness(request: pytest.FixtureRequest, contract_executor: ContainerExecutor) -> Iterator[Harness]:
+    """The harness the conformance tests drive: ``harness_session`` around the test class.
+
+    The probe image is ``--probe-image``, else the class's ``probe_image``, else
+    ``PROBE_IMAGE``.
+
+    Example:
+        >>> from executor_kit.mock import MockExecutor
+        >>> from executor_kit.probe import Probe
+        >>> executor = MockExecutor()
+        >>> with harness_session(executor, probe_image="registry.local/probe:1") as harness:
+        ...     job, eid = harness.start(Probe().sleep(60))
+        ...     job.image, executor.live_executions() == [eid]
+        ('registry.local/probe:1', True)
+        >>> executor.live_executions()  # teardown cleaned up
+        []
+    """
+    image = request.config.getoption("probe_image") or getattr(request.cls, "probe_image", None) or PROBE_IMAGE
+    with harness_session(contract_executor, probe_image=image) as harness:
+        yield harness
 
 
 def _reports(config: pytest.Config) -> list[Report]:
@@ -162,8 +231,23 @@ def write_reports(config: pytest.Config) -> None:
     """Write the JSON, JUnit and Markdown reports the options ask for (first target).
 
     Example:
-        >>> write_reports.__name__
-        'write_reports'
+        >>> import tempfile
+        >>> from types import SimpleNamespace
+        >>> from contract_tests.clauses import clause_by_id
+        >>> from contract_tests.runner import ClauseResult
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> out = Path(tmp.name)
+        >>> stash = pytest.Stash()
+        >>> stash[RESULTS] = [("mock", ClauseResult(clause_by_id("CAPS-001"), "pass"))]
+        >>> options = {"contract_json": str(out / "report.json"), "contract_markdown": str(out / "report.md")}
+        >>> write_reports(SimpleNamespace(stash=stash, getoption=options.get))  # what it reads of a pytest.Config
+        >>> sorted(path.name for path in out.iterdir())
+        ['report.json', 'report.md']
+        >>> json.loads((out / "report.json").read_text())["summary"]["pass"]
+        1
+        >>> (out / "report.md").read_text().splitlines()[0]
+        '**executor-kit conformance (mock): 1/1 MUST pass, 0 SHOULD pass, 0 n/a, 0 inconclusive**'
+        >>> tmp.cleanup()
     """
     reports = _reports(config)
     if not reports:

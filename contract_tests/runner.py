@@ -10,7 +10,7 @@ import dataclasses
 import time
 from collections.abc import Iterable
 
-from contract_tests.checks import load_checks
+from contract_tests.checks import SCENARIOS, load_checks
 from contract_tests.clauses import CLAUSES, Clause, clause_by_id  # noqa: F401 - used in doctests
 from contract_tests.harness import Harness
 from executor_kit.base import ContainerExecutor
@@ -22,7 +22,7 @@ from executor_kit.errors import (
 )
 from executor_kit.probe import PROBE_IMAGE
 
-__all__ = ["VERDICTS", "ClauseResult", "evaluate", "run_clause"]
+__all__ = ["VERDICTS", "ClauseResult", "evaluate", "new_harness", "run_clause"]
 
 #: The four verdicts, in report order.
 VERDICTS = ("pass", "fail", "n/a", "inconclusive")
@@ -118,6 +118,19 @@ def run_clause(clause: Clause, harness: Harness) -> ClauseResult:
     return ClauseResult(clause, verdict, _explain(clause, verdict, message), seconds)
 
 
+def new_harness(executor: ContainerExecutor, *, probe_image: str = PROBE_IMAGE) -> Harness:
+    """A harness for ``executor`` that runs the checks' shared workloads concurrently.
+
+    Example:
+        >>> from executor_kit import get_executor
+        >>> h = new_harness(get_executor("mock"))
+        >>> run_clause(clause_by_id("LOGS-001"), h).verdict, len(h.launched) > 10
+        ('pass', True)
+    """
+    load_checks()
+    return Harness(executor, probe_image=probe_image, scenarios=SCENARIOS)
+
+
 def evaluate(
     executor: ContainerExecutor,
     clause_ids: Iterable[str] | None = None,
@@ -134,7 +147,7 @@ def evaluate(
         ['pass', 'pass']
     """
     wanted = set(clause_ids) if clause_ids is not None else {clause.id for clause in CLAUSES}
-    harness = Harness(executor, probe_image=probe_image)
+    harness = new_harness(executor, probe_image=probe_image)
     try:
         return [run_clause(clause, harness) for clause in CLAUSES if clause.id in wanted]
     finally:

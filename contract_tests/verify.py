@@ -65,8 +65,22 @@ def run_verify(args: argparse.Namespace) -> int:
     The target is checked first, so a bad one gives one clear line and exit 2.
 
     Example:
-        >>> run_verify.__name__
-        'run_verify'
+        >>> args = argparse.Namespace(target="mock", config=None, probe_image=None,
+        ...                           json=None, junit=None, markdown=None, select="CAPS")
+        >>> run_verify(args)  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
+        .. [100%]
+        <BLANKLINE>
+        executor-kit conformance: mock
+          CAPS
+            CAPS-001 MUST pass get_capabilities returns the standard keys, all bool.
+            CAPS-002 MUST pass get_capabilities is stable across calls.
+        executor-kit conformance (mock): 2/2 MUST pass, 0 SHOULD pass, 0 n/a, 0 inconclusive
+        2 passed, ... deselected in ...s
+        0
+        >>> run_verify(argparse.Namespace(target="no-such-backend", config=None))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        executor_kit.errors.ExecutorConfigurationError: unknown executor 'no-such-backend'; ...
     """
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())

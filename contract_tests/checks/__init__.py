@@ -9,14 +9,41 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from contract_tests.clauses import clause_by_id
-from contract_tests.harness import Harness
+from contract_tests.harness import Finished, Harness, Scenario, Spec
 
-__all__ = ["CHECKS", "Check", "check", "load_checks"]
+__all__ = ["CHECKS", "SCENARIOS", "Check", "check", "finished", "load_checks", "scenario"]
 
 Check = Callable[[Harness], None]
 
 #: clause id -> check, filled by the check modules on import.
 CHECKS: dict[str, Check] = {}
+
+#: The finished runs the checks look at; the harness runs them all at once.
+SCENARIOS: list[Scenario] = []
+
+
+def scenario(function: Scenario) -> Scenario:
+    """Register a function listing finished runs that checks will ask for.
+
+    Example:
+        >>> scenario(lambda h: []) in SCENARIOS
+        True
+        >>> _ = SCENARIOS.pop()
+    """
+    SCENARIOS.append(function)
+    return function
+
+
+def finished(h: Harness, spec: Spec) -> Finished:
+    """The finished run of ``spec`` (shared with every check asking for the same).
+
+    Example:
+        >>> from executor_kit import get_executor
+        >>> from executor_kit.probe import Probe
+        >>> finished(Harness(get_executor("mock")), (Probe().out("x"), {})).stdout
+        'x\\n'
+    """
+    return h.run_many([spec])[0]
 
 
 def check(clause_id: str) -> Callable[[Check], Check]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from contract_tests.checks import check
-from contract_tests.harness import Harness
+from contract_tests.checks import check, scenario
+from contract_tests.harness import Harness, Spec
 from executor_kit.job import ContainerJob
 from executor_kit.probe import Probe
 
@@ -15,7 +15,8 @@ __all__: list[str] = []
 EXIT_CODES = (0, 1, 3, 255)
 
 
-def _exits(h: Harness) -> list[tuple[Probe, dict[str, object]]]:
+@scenario
+def _exits(h: Harness) -> list[Spec]:
     return [(Probe().out(f"code {code}").err(f"err {code}").exit(code), {}) for code in EXIT_CODES]
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from contract_tests.checks import check
-from contract_tests.harness import Harness
+from contract_tests.checks import check, finished, scenario
+from contract_tests.harness import Harness, Spec
 from executor_kit.probe import Probe
 
 __all__ = ["ARGV_VALUES", "ENV_VALUES", "SECRET_VALUE"]
@@ -40,33 +40,47 @@ ARGV_VALUES = (
 SECRET_VALUE = "s3cr3t-Value-4f7a ✓"
 
 
+def _printing(values: tuple[str, ...] | dict[str, str], step: str) -> Probe:
+    probe = Probe()
+    for value in values:
+        getattr(probe, step)(value)
+    return probe
+
+
+RUNS: dict[str, Spec] = {
+    "env": (_printing(ENV_VALUES, "env"), {"environment": dict(ENV_VALUES)}),
+    "empty": (Probe().has("KIT_EMPTY").env("KIT_EMPTY").out("|"), {"environment": {"KIT_EMPTY": ""}}),
+    "argv": (_printing(ARGV_VALUES, "out"), {}),
+    "secret": (Probe().env("KIT_SECRET"), {"secret_environment": {"KIT_SECRET": SECRET_VALUE}}),
+}
+
+
+@scenario
+def _runs(h: Harness) -> list[Spec]:
+    return list(RUNS.values())
+
+
 @check("ENV-001")
 def environment_exact(h: Harness) -> None:
-    probe = Probe()
-    for name in ENV_VALUES:
-        probe.env(name)
-    run = h.run(probe, environment=dict(ENV_VALUES))
+    run = finished(h, RUNS["env"])
     want = "".join(value + "\n" for value in ENV_VALUES.values())
     assert run.stdout == want, f"the workload saw {run.stdout!r}, want {want!r}"
 
 
 @check("ENV-002")
 def environment_empty_value(h: Harness) -> None:
-    run = h.run(Probe().has("KIT_EMPTY").env("KIT_EMPTY").out("|"), environment={"KIT_EMPTY": ""})
+    run = finished(h, RUNS["empty"])
     assert run.stdout == "set\n\n|\n", f"an empty variable arrived as {run.stdout!r} (want it set and empty)"
 
 
 @check("ARGV-001")
 def argv_exact(h: Harness) -> None:
-    probe = Probe()
-    for value in ARGV_VALUES:
-        probe.out(value)
-    run = h.run(probe)
+    run = finished(h, RUNS["argv"])
     want = "".join(value + "\n" for value in ARGV_VALUES)
     assert run.stdout == want and run.job.exit_code == 0, f"argv arrived as {run.stdout!r}, want {want!r}"
 
 
 @check("SECRETS-001")
 def secrets_reach_workload(h: Harness) -> None:
-    run = h.run(Probe().env("KIT_SECRET"), secret_environment={"KIT_SECRET": SECRET_VALUE})
+    run = finished(h, RUNS["secret"])
     assert run.stdout == SECRET_VALUE + "\n", "the secret did not reach the workload intact"

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from contract_tests.checks import check
-from contract_tests.harness import Harness
+from contract_tests.checks import check, finished, scenario
+from contract_tests.harness import Harness, Spec
 from executor_kit.probe import Probe
 
 __all__: list[str] = []
 
 VOCABULARY = {"running", "exited", "failed", "not-found"}
+
+ENDINGS: list[Spec] = [(Probe().exit(0), {}), (Probe().exit(3), {})]
+DONE: Spec = (Probe().out("done"), {})
+TWICE: Spec = (Probe().out("to be cleaned twice"), {})
+
+
+@scenario
+def _runs(h: Harness) -> list[Spec]:
+    return [*ENDINGS, DONE, TWICE]
 
 
 def _long(h: Harness) -> Probe:
@@ -19,8 +28,8 @@ def _long(h: Harness) -> Probe:
 def vocabulary(h: Harness) -> None:
     _, running = h.start(_long(h))
     seen = [h.executor.check_status(running)]
-    finished = h.run(Probe().out("done"))
-    seen += [h.executor.check_status(finished.execution_id), h.executor.check_status("unknown-id-0")]
+    done = finished(h, DONE)
+    seen += [h.executor.check_status(done.execution_id), h.executor.check_status("unknown-id-0")]
     h.executor.cleanup(running)
     seen.append(h.executor.check_status(running))
     bad = [status for status in seen if not isinstance(status, str) or status not in VOCABULARY]
@@ -48,14 +57,14 @@ def running_while_running(h: Harness) -> None:
 
 @check("STATUS-005")
 def terminal_once_ended(h: Harness) -> None:
-    runs = h.run_many([(Probe().exit(0), {}), (Probe().exit(3), {})])
+    runs = h.run_many(ENDINGS)
     statuses = [run.status for run in runs]
     assert statuses == ["exited", "exited"], f"workloads exiting 0 and 3 ended as {statuses}"
 
 
 @check("STATUS-006")
 def terminal_absorbing(h: Harness) -> None:
-    runs = h.run_many([(Probe().exit(0), {}), (Probe().exit(3), {})])
+    runs = h.run_many(ENDINGS)
     for run in runs:
         later = []
         for _ in range(3):
@@ -66,7 +75,7 @@ def terminal_absorbing(h: Harness) -> None:
 
 @check("STATUS-007")
 def batch_agrees(h: Harness) -> None:
-    runs = h.run_many([(Probe().exit(0), {}), (Probe().exit(3), {})])
+    runs = h.run_many(ENDINGS)
     ids = [run.execution_id for run in runs] + ["executor-kit-unknown-execution-1"]
     batch = {key: str(getattr(value, "value", value)) for key, value in h.executor.check_statuses(ids).items()}
     single = {execution_id: h.status(execution_id) for execution_id in ids}
@@ -83,7 +92,7 @@ def cleanup_running(h: Harness) -> None:
 
 @check("CLEANUP-002")
 def cleanup_idempotent(h: Harness) -> None:
-    run = h.run(Probe().out("to be cleaned twice"))
+    run = finished(h, TWICE)
     results = [h.executor.cleanup(run.execution_id), h.executor.cleanup(run.execution_id)]
     assert results == [True, True], f"two cleanups returned {results}"
 

@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
-from contract_tests.checks import check
-from contract_tests.harness import Harness
+from contract_tests.checks import check, finished, scenario
+from contract_tests.harness import Harness, Spec
 from executor_kit.probe import Probe
 
 __all__: list[str] = []
 
 UNICODE_OUT = "héllo wörld ✓ 日本語 🚀 \u200b zero-width"
 UNICODE_ERR = "ошибка ✗ — ñ"
+
+RUNS: dict[str, Spec] = {
+    "separate": (Probe().out("to stdout").err("to stderr").out("stdout again"), {}),
+    "large": (Probe().lines("out", 20000, 80), {}),
+    "long": (Probe().lines("err", 3, 100000), {}),
+    "unicode": (Probe().out(UNICODE_OUT).err(UNICODE_ERR), {}),
+    "last": (
+        Probe().out("first line").lines("out", 500, 20).out("the very last line").err("last on stderr").exit(0),
+        {},
+    ),
+    "after": (Probe().out("after exit").err("after exit on stderr").exit(1), {}),
+}
+
+
+@scenario
+def _runs(h: Harness) -> list[Spec]:
+    return list(RUNS.values())
 
 
 def _numbered(count: int, width: int) -> str:
@@ -18,7 +35,7 @@ def _numbered(count: int, width: int) -> str:
 
 @check("LOGS-001")
 def streams_separated(h: Harness) -> None:
-    run = h.run(Probe().out("to stdout").err("to stderr").out("stdout again"))
+    run = finished(h, RUNS["separate"])
     assert all(isinstance(part, str) for part in run.logs), f"get_logs returned {run.logs!r}, not two str"
     assert run.logs == ("to stdout\nstdout again\n", "to stderr\n"), f"get_logs returned {run.logs!r}"
 
@@ -30,25 +47,25 @@ def _mismatch(got: str, want: str) -> str:
 
 @check("LOGS-002")
 def large_output(h: Harness) -> None:
-    run = h.run(Probe().lines("out", 20000, 80))
+    run = finished(h, RUNS["large"])
     assert run.stdout == _numbered(20000, 80), _mismatch(run.stdout, _numbered(20000, 80))
 
 
 @check("LOGS-003")
 def long_lines(h: Harness) -> None:
-    run = h.run(Probe().lines("err", 3, 100000))
+    run = finished(h, RUNS["long"])
     assert run.logs[1] == _numbered(3, 100000), _mismatch(run.logs[1], _numbered(3, 100000))
 
 
 @check("LOGS-004")
 def unicode(h: Harness) -> None:
-    run = h.run(Probe().out(UNICODE_OUT).err(UNICODE_ERR))
+    run = finished(h, RUNS["unicode"])
     assert run.logs == (UNICODE_OUT + "\n", UNICODE_ERR + "\n"), f"get_logs returned {run.logs!r}"
 
 
 @check("LOGS-005")
 def no_trailing_loss(h: Harness) -> None:
-    run = h.run(Probe().out("first line").lines("out", 500, 20).out("the very last line").err("last on stderr").exit(0))
+    run = finished(h, RUNS["last"])
     assert run.stdout.startswith("first line\n1...."), f"stdout starts with {run.stdout[:40]!r}"
     assert run.stdout.endswith("the very last line\n"), f"stdout ends with {run.stdout[-60:]!r}"
     assert run.logs[1] == "last on stderr\n", f"stderr is {run.logs[1]!r}"
@@ -68,7 +85,7 @@ def logs_while_running(h: Harness) -> None:
 
 @check("LOGS-007")
 def logs_after_exit(h: Harness) -> None:
-    run = h.run(Probe().out("after exit").err("after exit on stderr").exit(1))
+    run = finished(h, RUNS["after"])
     h.sleep(h.profile.poll_interval)
     logs = h.executor.get_logs(run.execution_id)
     assert logs == ("after exit\n", "after exit on stderr\n"), f"after exit get_logs returned {logs!r}"

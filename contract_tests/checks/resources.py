@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from contract_tests.checks import check
-from contract_tests.harness import Finished, Harness
+from contract_tests.checks import check, finished, scenario
+from contract_tests.harness import Finished, Harness, Spec
 from executor_kit.probe import Probe
 
 __all__: list[str] = []
 
 TIMEOUT = 2.0
+
+RUNS: dict[str, Spec] = {
+    "over": (Probe().alloc(96).out("survived"), {"memory_limit": 32}),
+    "within": (Probe().alloc(24).out("survived"), {"memory_limit": 96}),
+}
+
+
+@scenario
+def _runs(h: Harness) -> list[Spec]:
+    return list(RUNS.values())
 
 
 def _run_past_deadline(h: Harness) -> tuple[str, Finished]:
@@ -45,7 +55,7 @@ def timeout_harvested(h: Harness) -> None:
 
 @check("LIMITS-001")
 def memory_limit_bounds(h: Harness) -> None:
-    run = h.run(Probe().alloc(96).out("survived"), memory_limit=32)
+    run = finished(h, RUNS["over"])
     assert run.status == "failed", f"allocating 96 MiB under a 32 MiB limit ended {run.status!r}"
     assert "survived" not in run.stdout, "the workload allocated past its memory limit and went on"
     assert run.job.status == "failed", f"the OOM-killed job was harvested as {run.job.status!r}"
@@ -53,7 +63,7 @@ def memory_limit_bounds(h: Harness) -> None:
 
 @check("LIMITS-002")
 def memory_limit_in_mib(h: Harness) -> None:
-    run = h.run(Probe().alloc(24).out("survived"), memory_limit=96)
+    run = finished(h, RUNS["within"])
     assert (run.status, run.stdout) == ("exited", "survived\n"), (
         f"allocating 24 MiB under a 96 MiB limit ended {run.status!r} with stdout {run.stdout!r}"
     )
