@@ -512,8 +512,20 @@ class CloudRunExecutor(ContainerExecutor):
         """Run the job as a new Cloud Run execution; ``(True, execution name)``.
 
         Example:
-            >>> CloudRunExecutor.launch_job.__name__
-            'launch_job'
+            >>> from executor_kit import ContainerJob
+            >>> from executor_kit.emulators.cloudrun import emulated_executor
+            >>> from executor_kit.probe import PROBE_IMAGE, Probe
+            >>> ex = emulated_executor()  # a CloudRunExecutor on an offline emulation
+
+            >>> job = ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").argv)
+            >>> ok, eid = ex.launch_job(job)
+            >>> ok, eid == job.external_execution_id, str(job.status)
+            (True, True, 'running')
+            >>> eid.startswith("projects/emulated-project/locations/us-central1/jobs/executor-kit-")
+            True
+            >>> ex.launch_job(ContainerJob(image="ghcr.io/acme/missing:1"))
+            (False, "Cloud Run refused job 'ghcr.io/acme/missing:1': Image 'ghcr.io/acme/missing:1' not found.")
+            >>> ex.close()
         """
         validate_job(job)
         secrets = secret_values(job)
@@ -593,8 +605,22 @@ class CloudRunExecutor(ContainerExecutor):
         """``running``, ``exited``, ``failed`` or ``not-found``; cancels past the deadline.
 
         Example:
-            >>> CloudRunExecutor.check_status.__name__
-            'check_status'
+            >>> from executor_kit import ContainerJob
+            >>> from executor_kit.emulators.cloudrun import emulated_executor
+            >>> from executor_kit.probe import PROBE_IMAGE, Probe
+            >>> ex = emulated_executor()  # a CloudRunExecutor on an offline emulation
+
+            >>> done = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(2).exit(3).argv))[1]
+            >>> slow = ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(60).argv, timeout_seconds=5)
+            >>> stuck = ex.launch_job(slow)[1]
+            >>> str(ex.check_status(done)), str(ex.check_status(stuck))
+            ('running', 'running')
+            >>> ex.clock.sleep(6)  # the first exits with 3; the second outlives its timeout and is cancelled
+            >>> str(ex.check_status(done)), str(ex.check_status(stuck))
+            ('exited', 'failed')
+            >>> str(ex.check_status("projects/emulated-project/locations/us-central1/jobs/j/executions/j-1"))
+            'not-found'
+            >>> ex.close()
         """
         execution = self._get(execution_id)
         return ExecutionStatus.NOT_FOUND if execution is None else self._observe(execution)
@@ -607,8 +633,17 @@ class CloudRunExecutor(ContainerExecutor):
         """Statuses from one paged listing of the region's executions.
 
         Example:
-            >>> CloudRunExecutor.check_statuses.__name__
-            'check_statuses'
+            >>> from executor_kit import ContainerJob
+            >>> from executor_kit.emulators.cloudrun import emulated_executor
+            >>> from executor_kit.probe import PROBE_IMAGE, Probe
+            >>> ex = emulated_executor()  # a CloudRunExecutor on an offline emulation
+
+            >>> quick = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().exit(0).argv))[1]
+            >>> slow = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(60).argv))[1]
+            >>> statuses = ex.check_statuses([quick, slow, "not-an-execution"])
+            >>> [str(statuses[eid]) for eid in (quick, slow, "not-an-execution")]
+            ['exited', 'running', 'not-found']
+            >>> ex.close()
         """
         wanted = list(execution_ids)
         found = {e["name"]: e for e in self._all_executions() if e.get("name") in set(wanted)}
@@ -622,8 +657,18 @@ class CloudRunExecutor(ContainerExecutor):
         that carries them).
 
         Example:
-            >>> CloudRunExecutor.find_executions.__name__
-            'find_executions'
+            >>> from executor_kit import ContainerJob
+            >>> from executor_kit.emulators.cloudrun import emulated_executor
+            >>> from executor_kit.probe import PROBE_IMAGE, Probe
+            >>> ex = emulated_executor()  # a CloudRunExecutor on an offline emulation
+
+            >>> docs = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=["probe"], labels={"team": "docs"}))[1]
+            >>> ops = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=["probe"], labels={"team": "ops"}))[1]
+            >>> ex.find_executions({"team": "docs"}) == [docs], sorted(ex.find_executions({})) == sorted([docs, ops])
+            (True, True)
+            >>> ex.find_executions({"team": "nobody"})
+            []
+            >>> ex.close()
         """
         wanted = dict(labels).items()
         return [e["name"] for e in self._all_executions() if wanted <= dict(e.get("labels", {})).items()]
@@ -645,8 +690,17 @@ class CloudRunExecutor(ContainerExecutor):
         """``(stdout, stderr)`` from Cloud Logging, every page; ``("", "")`` if unknown.
 
         Example:
-            >>> CloudRunExecutor.get_logs.__name__
-            'get_logs'
+            >>> from executor_kit import ContainerJob
+            >>> from executor_kit.emulators.cloudrun import emulated_executor
+            >>> from executor_kit.probe import PROBE_IMAGE, Probe
+            >>> ex = emulated_executor()  # a CloudRunExecutor on an offline emulation
+
+            >>> eid = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").err("oops").argv))[1]
+            >>> ex.get_logs(eid)
+            ('hi\\n', 'oops\\n')
+            >>> ex.get_logs("projects/emulated-project/locations/us-central1/jobs/j/executions/j-1")
+            ('', '')
+            >>> ex.close()
         """
         execution = self._get(execution_id)
         if execution is None:
@@ -670,8 +724,19 @@ class CloudRunExecutor(ContainerExecutor):
         """Record the result of a finished execution on ``job``; ``False`` while running or unknown.
 
         Example:
-            >>> CloudRunExecutor.harvest_job.__name__
-            'harvest_job'
+            >>> from executor_kit import ContainerJob
+            >>> from executor_kit.emulators.cloudrun import emulated_executor
+            >>> from executor_kit.probe import PROBE_IMAGE, Probe
+            >>> ex = emulated_executor()  # a CloudRunExecutor on an offline emulation
+
+            >>> job = ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").sleep(5).exit(3).argv)
+            >>> _ = ex.launch_job(job)
+            >>> ex.harvest_job(job)  # still running
+            False
+            >>> ex.clock.sleep(5)
+            >>> ex.harvest_job(job), str(job.status), job.exit_code, job.stdout
+            (True, 'failed', 3, 'hi\\n')
+            >>> ex.close()
         """
         if job.completed_at is not None and job.status in _HARVESTED:
             return True
@@ -723,8 +788,17 @@ class CloudRunExecutor(ContainerExecutor):
         """Cancel if running, delete the execution and any job created for it; ``True``.
 
         Example:
-            >>> CloudRunExecutor.cleanup.__name__
-            'cleanup'
+            >>> from executor_kit import ContainerJob
+            >>> from executor_kit.emulators.cloudrun import emulated_executor
+            >>> from executor_kit.probe import PROBE_IMAGE, Probe
+            >>> ex = emulated_executor()  # a CloudRunExecutor on an offline emulation
+
+            >>> eid = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(60).argv))[1]
+            >>> ex.cleanup(eid), str(ex.check_status(eid)), ex.emulator.jobs  # cancelled, deleted, its job deleted too
+            (True, 'not-found', {})
+            >>> ex.cleanup(eid)  # again: nothing left, still True
+            True
+            >>> ex.close()
         """
         execution = self._get(execution_id)
         if execution is not None and _status(execution) is ExecutionStatus.RUNNING:
@@ -740,8 +814,13 @@ class CloudRunExecutor(ContainerExecutor):
         """Close the HTTP session.
 
         Example:
-            >>> CloudRunExecutor.close.__name__
-            'close'
+            >>> import requests
+            >>> class Session(requests.Session):
+            ...     def close(self):
+            ...         print("session closed")
+            ...         super().close()
+            >>> CloudRunExecutor({"project": "my-project", "region": "us-central1"}, session=Session()).close()
+            session closed
         """
         self._api.session.close()
 

@@ -803,8 +803,12 @@ class DockerExecutor(ContainerExecutor):
             ExecutorConnectionError: when the daemon cannot be reached.
 
         Example:
-            >>> DockerExecutor.find_executions.__name__
-            'find_executions'
+            >>> ex = DockerExecutor({"base_url": "unix:///nonexistent/docker.sock"})  # no daemon there
+            >>> ex.find_executions({"team": "docs"})  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            ...
+            executor_kit.errors.ExecutorConnectionError: Docker: could not reach the daemon at unix:///nonexistent/...
+            >>> ex.close()
         """
         wanted = [f"{MANAGED_LABEL}=true", *(f"{key}={value}" for key, value in labels.items())]
         with docker_errors("list containers"):

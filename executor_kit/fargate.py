@@ -665,8 +665,21 @@ class FargateExecutor(ContainerExecutor):
             ExecutorResourceError: when throttling outlasts the retries.
 
         Example:
-            >>> FargateExecutor.launch_job.__name__
-            'launch_job'
+            >>> from executor_kit import ContainerJob
+            >>> from executor_kit.emulators.fargate import emulated_executor
+            >>> from executor_kit.probe import PROBE_IMAGE, Probe
+            >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
+
+            >>> job = ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").argv)
+            >>> ok, arn = ex.launch_job(job)
+            >>> ok, arn == job.external_execution_id, str(job.status)
+            (True, True, 'running')
+            >>> arn.startswith("arn:aws:ecs:us-east-1:123456789012:task/")
+            True
+            >>> ok, message = ex.launch_job(ContainerJob(image="busybox:latest"))  # the task definition runs the probe
+            >>> ok, message.startswith("image 'busybox:latest' is not the image of task definition")
+            (False, True)
+            >>> ex.close()
         """
         validate_job(job)
         request = self._request(job)
@@ -727,8 +740,20 @@ class FargateExecutor(ContainerExecutor):
             ExecutorResourceError: when throttling outlasts the retries.
 
         Example:
-            >>> FargateExecutor.check_status.__name__
-            'check_status'
+            >>> from executor_kit import ContainerJob
+            >>> from executor_kit.emulators.fargate import emulated_executor
+            >>> from executor_kit.probe import PROBE_IMAGE, Probe
+            >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
+
+            >>> done = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(2).exit(3).argv))[1]
+            >>> slow = ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(60).argv, timeout_seconds=5)
+            >>> stuck = ex.launch_job(slow)[1]
+            >>> str(ex.check_status(done)), str(ex.check_status(stuck))
+            ('running', 'running')
+            >>> ex.clock.sleep(6)  # the first exits with 3; the second outlives its timeout and is stopped
+            >>> str(ex.check_status(done)), str(ex.check_status(stuck)), str(ex.check_status(done[:-12] + "0" * 12))
+            ('exited', 'failed', 'not-found')
+            >>> ex.close()
         """
         return self._observe_many([execution_id])[execution_id].status
 
@@ -736,8 +761,17 @@ class FargateExecutor(ContainerExecutor):
         """Status of many executions with one ``describe_tasks`` call per 100 ids.
 
         Example:
-            >>> FargateExecutor.check_statuses.__name__
-            'check_statuses'
+            >>> from executor_kit import ContainerJob
+            >>> from executor_kit.emulators.fargate import emulated_executor
+            >>> from executor_kit.probe import PROBE_IMAGE, Probe
+            >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
+
+            >>> quick = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().exit(0).argv))[1]
+            >>> slow = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(60).argv))[1]
+            >>> statuses = ex.check_statuses([quick, slow, "not-a-task-arn"])
+            >>> [str(statuses[eid]) for eid in (quick, slow, "not-a-task-arn")]
+            ['exited', 'running', 'not-found']
+            >>> ex.close()
         """
         return {i: seen.status for i, seen in self._observe_many(execution_ids).items()}
 
@@ -779,8 +813,15 @@ class FargateExecutor(ContainerExecutor):
             ExecutorResourceError: when throttling outlasts the retries.
 
         Example:
-            >>> FargateExecutor.get_logs.__name__
-            'get_logs'
+            >>> from executor_kit import ContainerJob
+            >>> from executor_kit.emulators.fargate import emulated_executor
+            >>> from executor_kit.probe import PROBE_IMAGE, Probe
+            >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
+
+            >>> arn = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").err("oops").argv))[1]
+            >>> ex.get_logs(arn), ex.get_logs(arn[:-12] + "0" * 12)
+            (('hi\\n', 'oops\\n'), ('', ''))
+            >>> ex.close()
         """
         if not self._known([execution_id]):
             return "", ""
@@ -806,8 +847,19 @@ class FargateExecutor(ContainerExecutor):
             ExecutorResourceError: when throttling outlasts the retries.
 
         Example:
-            >>> FargateExecutor.harvest_job.__name__
-            'harvest_job'
+            >>> from executor_kit import ContainerJob
+            >>> from executor_kit.emulators.fargate import emulated_executor
+            >>> from executor_kit.probe import PROBE_IMAGE, Probe
+            >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
+
+            >>> job = ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").err("oops").sleep(5).exit(3).argv)
+            >>> _ = ex.launch_job(job)
+            >>> ex.harvest_job(job)  # still running
+            False
+            >>> ex.clock.sleep(5)
+            >>> ex.harvest_job(job), str(job.status), job.exit_code, job.stdout, job.stderr
+            (True, 'failed', 3, 'hi\\n', 'oops\\n')
+            >>> ex.close()
         """
         execution_id = job.external_execution_id
         if not execution_id:
@@ -864,8 +916,20 @@ class FargateExecutor(ContainerExecutor):
             ExecutorResourceError: when throttling outlasts the retries.
 
         Example:
-            >>> FargateExecutor.cleanup.__name__
-            'cleanup'
+            >>> from executor_kit import ContainerJob
+            >>> from executor_kit.emulators.fargate import emulated_executor
+            >>> from executor_kit.probe import PROBE_IMAGE, Probe
+            >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
+
+            >>> arn = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").sleep(60).argv))[1]
+            >>> ex.cleanup(arn), str(ex.check_status(arn)), ex.get_logs(arn)
+            (True, 'not-found', ('', ''))
+            >>> ex.ecs.describe_tasks(cluster=ex.settings["cluster"], tasks=[arn])["tasks"][0]["lastStatus"]
+            'STOPPED'
+            >>> other = FargateExecutor(ex.emulator.executor_config(), clock=ex.clock)  # another process, same account
+            >>> str(other.check_status(arn)), ex.cleanup(arn)
+            ('not-found', True)
+            >>> other.close(); ex.close()
         """
         task = self._describe(self._known([execution_id])).get(execution_id)
         if task is None or CLEANED_TAG in _tags(task):
@@ -893,8 +957,19 @@ class FargateExecutor(ContainerExecutor):
         """Task ARNs (running or stopped, not cleaned up) whose tags include ``labels``.
 
         Example:
-            >>> FargateExecutor.find_executions.__name__
-            'find_executions'
+            >>> from executor_kit import ContainerJob
+            >>> from executor_kit.emulators.fargate import emulated_executor
+            >>> from executor_kit.probe import PROBE_IMAGE, Probe
+            >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
+
+            >>> docs = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=["probe"], labels={"team": "docs"}))[1]
+            >>> ops = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=["probe"], labels={"team": "ops"}))[1]
+            >>> ex.find_executions({"team": "docs"}) == [docs], sorted(ex.find_executions({})) == sorted([docs, ops])
+            (True, True)
+            >>> ex.cleanup(docs); ex.find_executions({"team": "docs"})
+            True
+            []
+            >>> ex.close()
         """
         arns = self._known(self._listed("RUNNING") + self._listed("STOPPED"))
         tasks = self._describe(arns)
@@ -905,8 +980,17 @@ class FargateExecutor(ContainerExecutor):
         """Close the boto3 clients' connection pools.
 
         Example:
-            >>> FargateExecutor.close.__name__
-            'close'
+            >>> closed = []
+            >>> class Client:  # stands in for a boto3 client
+            ...     def __init__(self, service):
+            ...         self.service = service
+            ...     def close(self):
+            ...         closed.append(self.service)
+            >>> ex = FargateExecutor({
+            ...     "region": "eu-west-1", "cluster": "jobs", "task_definition": "probe:3",
+            ...     "subnets": ["subnet-0abc"], "log_group": "/ecs/probe"}, client_factory=Client)
+            >>> ex.close(); closed
+            ['ecs', 'logs']
         """
         for client in (self.ecs, self.logs):
             with contextlib.suppress(AttributeError):

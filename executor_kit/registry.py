@@ -114,8 +114,17 @@ def load_object(path: str) -> Any:
         ExecutorConfigurationError: when the path is malformed or does not import.
 
     Example:
-        >>> load_object("executor_kit:ContainerJob").__name__
-        'ContainerJob'
+        >>> from executor_kit.mock import MockExecutor
+        >>> load_object("executor_kit.mock:MockExecutor") is MockExecutor
+        True
+        >>> load_object("executor_kit.mock")
+        Traceback (most recent call last):
+        ...
+        executor_kit.errors.ExecutorConfigurationError: 'executor_kit.mock' is not of the form 'package.module:callable'
+        >>> load_object("executor_kit.mock:Nope")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        executor_kit.errors.ExecutorConfigurationError: cannot import 'executor_kit.mock:Nope': ... no attribute 'Nope'
     """
     module_name, _, attribute = path.partition(":")
     if not module_name or not attribute:

@@ -218,8 +218,12 @@ class FargateEmulator:
         """Start the server and provision the account; returns ``self``.
 
         Example:
-            >>> FargateEmulator.start.__name__
-            'start'
+            >>> emulator = FargateEmulator(VirtualClock()).start()
+            >>> emulator.endpoint_url.startswith("http://127.0.0.1:"), sorted(emulator.resources)
+            (True, ['security_group', 'subnet', 'vpc'])
+            >>> emulator.client("ecs").describe_clusters(clusters=[emulator.cluster])["clusters"][0]["status"]
+            'ACTIVE'
+            >>> emulator.stop()
         """
         self._server.start()
         host, port = self._server.get_host_and_port()
@@ -232,8 +236,14 @@ class FargateEmulator:
         """A boto3 client of the emulated account (fake credentials, local endpoint).
 
         Example:
-            >>> FargateEmulator.client.__name__
-            'client'
+            >>> with FargateEmulator(VirtualClock()) as emulator:
+            ...     ecs, logs = emulator.client("ecs"), emulator.client("logs")
+            ...     definition = ecs.describe_task_definition(taskDefinition=emulator.family)["taskDefinition"]
+            ...     groups = logs.describe_log_groups(logGroupNamePrefix=emulator.log_group)["logGroups"]
+            >>> definition["containerDefinitions"][0]["image"]
+            'executor-kit-probe:latest'
+            >>> [group["logGroupName"] for group in groups] == [emulator.log_group]
+            True
         """
         return _session().client(service, region_name=self.region, endpoint_url=self.endpoint_url)
 
@@ -279,8 +289,14 @@ class FargateEmulator:
         """The ``FargateExecutor`` settings that point at this emulation.
 
         Example:
-            >>> FargateEmulator.executor_config.__name__
-            'executor_config'
+            >>> from executor_kit import ContainerJob
+            >>> from executor_kit.probe import Probe
+            >>> with FargateEmulator(VirtualClock()) as emulator:
+            ...     executor = FargateExecutor(emulator.executor_config(), clock=emulator.clock)
+            ...     ok, arn = executor.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").argv))
+            ...     ok, str(executor.check_status(arn)), executor.get_logs(arn)
+            ...     executor.close()
+            (True, 'exited', ('hi\\n', ''))
         """
         return {
             "region": self.region,
@@ -302,8 +318,20 @@ class FargateEmulator:
         """Forget this emulation's tasks and logs and stop the server; idempotent.
 
         Example:
-            >>> FargateEmulator.stop.__name__
-            'stop'
+            >>> import socket
+            >>> first = FargateEmulator(VirtualClock()).start()
+            >>> cluster, port = first.cluster, int(first.endpoint_url.rpartition(":")[2])
+            >>> first.stop(); first.stop()  # idempotent
+            >>> first.endpoint_url
+            ''
+            >>> # the server is gone:
+            >>> socket.create_connection(("127.0.0.1", port))  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            ...
+            ConnectionRefusedError: [Errno ...] Connection refused
+            >>> with FargateEmulator(VirtualClock()) as second:  # moto's state is per process: the cluster was removed
+            ...     second.client("ecs").describe_clusters(clusters=[cluster])["failures"][0]["reason"]
+            'MISSING'
         """
         if not self.endpoint_url:
             return
@@ -333,8 +361,17 @@ class FargateEmulator:
             times: How many requests fail.
 
         Example:
-            >>> FargateEmulator.inject_fault.__name__
-            'inject_fault'
+            >>> from executor_kit import ContainerJob
+            >>> executor = emulated_executor()
+            >>> ok, arn = executor.launch_job(ContainerJob(image=PROBE_IMAGE, command=["probe"]))
+            >>> executor.emulator.inject_fault("DescribeTasks", "AccessDeniedException", times=1)
+            >>> executor.check_status(arn)  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            ...
+            executor_kit.errors.ExecutorAuthenticationError: AWS DescribeTasks failed: ...AccessDeniedException...
+            >>> str(executor.check_status(arn))  # the fault is used up
+            'exited'
+            >>> executor.close()
         """
         with self.lock:
             self._faults.append(_Fault(operation, code, status, times))
@@ -364,8 +401,18 @@ class FargateEmulator:
         """Bring every task of this emulation up to the clock's present.
 
         Example:
-            >>> FargateEmulator.sync.__name__
-            'sync'
+            >>> from executor_kit import ContainerJob
+            >>> from executor_kit.probe import Probe
+            >>> executor = emulated_executor()
+            >>> emulator = executor.emulator
+            >>> arn = executor.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(5).exit(3).argv))[1]
+            >>> # moto's own task object, read here without a request to the server:
+            >>> task = ecs_backends[DEFAULT_ACCOUNT_ID][emulator.region].tasks[emulator.cluster][arn]
+            >>> emulator.clock.sleep(5); task.last_status  # no request since: nothing has moved it yet
+            'RUNNING'
+            >>> emulator.sync(); task.last_status, task.containers[0].exitCode, task.stop_code
+            ('STOPPED', 3, 'EssentialContainerExited')
+            >>> executor.close()
         """
         with self.lock:
             for arn, task in list(self._ecs().tasks.get(self.cluster, {}).items()):
@@ -452,8 +499,12 @@ class EmulatedFargateExecutor(FargateExecutor):
     """A ``FargateExecutor`` wired to a ``FargateEmulator``, which ``close`` stops.
 
     Example:
-        >>> EmulatedFargateExecutor.__mro__[1].__name__
-        'FargateExecutor'
+        >>> executor = emulated_executor()
+        >>> isinstance(executor, FargateExecutor), executor.get_capabilities()["supports_networking"]
+        (True, False)
+        >>> executor.settings["endpoint_url"] == executor.emulator.endpoint_url
+        True
+        >>> executor.close()
     """
 
     def __init__(self, config: Mapping[str, Any], *, emulator: FargateEmulator) -> None:
@@ -465,8 +516,10 @@ class EmulatedFargateExecutor(FargateExecutor):
         """Always ``fargate``: this is the Fargate executor, only its AWS is emulated.
 
         Example:
-            >>> EmulatedFargateExecutor.name.__doc__ is not None
-            True
+            >>> executor = emulated_executor()
+            >>> executor.name, isinstance(executor, EmulatedFargateExecutor)
+            ('fargate', True)
+            >>> executor.close()
         """
         return "fargate"
 
@@ -474,8 +527,11 @@ class EmulatedFargateExecutor(FargateExecutor):
         """Close the clients, then stop the emulator.
 
         Example:
-            >>> EmulatedFargateExecutor.close.__name__
-            'close'
+            >>> executor = emulated_executor()
+            >>> emulator = executor.emulator
+            >>> executor.close()
+            >>> emulator.endpoint_url  # stopped with it
+            ''
         """
         super().close()
         self.emulator.stop()

@@ -12,11 +12,13 @@ Configure it per test by indirect parametrization with a config dict::
 
 At teardown (also when the test failed) it runs the final checks that were
 asked for: with ``{"assert_all_rules_used": True}`` every scripted rule must
-have been used.
+have been used. The same set-up and checks, without pytest, are
+``checked_mock_executor``, a context manager.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,18 +26,57 @@ import pytest
 
 from executor_kit.mock.executor import MockExecutor
 
-__all__ = ["mock_executor"]
+__all__ = ["checked_mock_executor", "mock_executor"]
+
+
+@contextlib.contextmanager
+def checked_mock_executor(config: Any = None) -> Iterator[MockExecutor]:
+    """A new ``MockExecutor`` for the block; at its end, the final checks ``config`` asks for.
+
+    This is what the ``mock_executor`` fixture does around each test. The
+    checks (``MockExecutor.verify``) run when the block ends normally.
+
+    Args:
+        config: The ``MockExecutor`` config (``None``: the defaults).
+
+    Raises:
+        AssertionError: at the end of the block, with
+            ``{"assert_all_rules_used": True}``, if a scripted rule was not used up.
+
+    Example:
+        >>> from executor_kit import ContainerJob
+        >>> with checked_mock_executor({"assert_all_rules_used": True}) as executor:
+        ...     rule = executor.on(image="busybox", exit_code=3)
+        ...     executor.launch_job(ContainerJob(image="busybox"))
+        (True, 'mock-1')
+        >>> with checked_mock_executor({"assert_all_rules_used": True}) as executor:
+        ...     rule = executor.on(image="never", exit_code=3)
+        Traceback (most recent call last):
+        ...
+        AssertionError: 1 scripted rule(s) not used up: rule 0: Rule(image='never') -> exit_code=3 (used 0 times)
+    """
+    executor = MockExecutor(config)
+    yield executor
+    executor.verify()
 
 
 @pytest.fixture
 def mock_executor(request: pytest.FixtureRequest) -> Iterator[MockExecutor]:
     """A new ``MockExecutor`` on its own virtual clock, checked at teardown if asked.
 
+    The config is the indirect parameter (``request.param``), if any; set-up and
+    teardown are ``checked_mock_executor``'s, so a test receives what its block does.
+
     Example:
-        >>> mock_executor.__name__
-        'mock_executor'
+        >>> from executor_kit import ContainerJob
+        >>> with checked_mock_executor() as executor:  # what a test without a parameter receives
+        ...     executor.clock.monotonic(), executor.launch_job(ContainerJob(image="busybox"))
+        (0.0, (True, 'mock-1'))
+        >>> with checked_mock_executor({"strict": True}) as executor:  # parametrize(..., [{"strict": True}])
+        ...     executor.launch_job(ContainerJob(image="busybox"))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        executor_kit.mock.outcomes.UnexpectedJobError: strict MockExecutor has no rule for job ...
     """
-    config: Any = getattr(request, "param", None)
-    executor = MockExecutor(config)
-    yield executor
-    executor.verify()
+    with checked_mock_executor(getattr(request, "param", None)) as executor:
+        yield executor
