@@ -307,20 +307,25 @@ class Harness:
     def close(self) -> list[str]:
         """Clean up everything launched; return the ids still not ``not-found``.
 
+        Besides the ledger, whatever the backend lists under this run's label is
+        cleaned up too: a launch interrupted before its id came back is not lost.
+
         Example:
             >>> h = Harness(__import__("executor_kit").get_executor("mock"))
             >>> _ = h.start(Probe().sleep(60)); h.close()
             []
         """
-        launched = list(self.launched)
+        listed = self._quietly(self.executor.find_executions, {RUN_LABEL: self.run_id})
+        unrecorded = [eid for eid in listed if eid not in self.launched] if isinstance(listed, list) else []
+        launched = [*self.launched, *unrecorded]
         with ThreadPoolExecutor(max_workers=8) as pool:
             list(pool.map(lambda eid: self._quietly(self.executor.cleanup, eid), launched))
             statuses = list(pool.map(lambda eid: self._quietly(self.status, eid), launched))
         return [eid for eid, status in zip(launched, statuses, strict=True) if status != "not-found"]
 
     @staticmethod
-    def _quietly(call: Callable[[str], Any], execution_id: str) -> Any:
+    def _quietly(call: Callable[[Any], Any], argument: Any) -> Any:
         try:
-            return call(execution_id)
+            return call(argument)
         except Exception as exc:  # the ledger must finish even against a broken executor
             return exc

@@ -9,8 +9,6 @@ table after a run that judged any clause.
 from __future__ import annotations
 
 import contextlib
-import json
-import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -27,7 +25,7 @@ from executor_kit.base import ContainerExecutor
 from executor_kit.errors import ExecutorConfigurationError
 from executor_kit.mock.fixture import mock_executor
 from executor_kit.probe import PROBE_IMAGE
-from executor_kit.registry import resolve_executor
+from executor_kit.registry import load_config, resolve_executor
 
 __all__ = [
     "SUITE_MODULE",
@@ -64,32 +62,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--contract-json", default=None, metavar="FILE", help="write the JSON report")
     group.addoption("--contract-junit", default=None, metavar="FILE", help="write a JUnit XML report")
     group.addoption("--contract-markdown", default=None, metavar="FILE", help="write a Markdown matrix")
-
-
-def load_config(value: str | None) -> dict[str, Any]:
-    """Parse ``--executor-config``: a JSON object, or a path to a file holding one.
-
-    Raises:
-        ExecutorConfigurationError: for anything else.
-
-    Example:
-        >>> load_config('{"seed": 3}')
-        {'seed': 3}
-        >>> load_config("[1]")
-        Traceback (most recent call last):
-        ...
-        executor_kit.errors.ExecutorConfigurationError: --executor-config must be a JSON object, got list
-    """
-    if value is None:
-        return {}
-    text = value if value.lstrip().startswith(("{", "[")) or not os.path.isfile(value) else Path(value).read_text()
-    try:
-        config = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ExecutorConfigurationError(f"--executor-config is neither JSON nor a JSON file: {exc}") from exc
-    if not isinstance(config, dict):
-        raise ExecutorConfigurationError(f"--executor-config must be a JSON object, got {type(config).__name__}")
-    return config
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -234,6 +206,7 @@ def write_reports(config: pytest.Config) -> None:
         >>> import tempfile
         >>> from types import SimpleNamespace
         >>> from contract_tests.clauses import clause_by_id
+        >>> import json
         >>> from contract_tests.runner import ClauseResult
         >>> tmp = tempfile.TemporaryDirectory()
         >>> out = Path(tmp.name)

@@ -454,9 +454,10 @@ def _is_managed(info: Mapping[str, Any], execution_id: str) -> bool:
     return info.get("Id") == execution_id and _labels(info).get(MANAGED_LABEL) == "true"
 
 
-def _container_name(job: JobLike, suffix: str) -> str | None:
+def _container_name(job: JobLike, suffix: str) -> str:
+    """A unique name, known before the engine answers, so an interrupted create can be undone."""
     if not job.name:
-        return None
+        return f"executor-kit-{suffix}"
     cleaned = re.sub(r"[^a-zA-Z0-9_.-]+", "-", job.name).strip("-_.")[:100] or "job"
     return f"{cleaned}-{suffix}"
 
@@ -638,9 +639,8 @@ class DockerExecutor(ContainerExecutor):
             except docker.errors.APIError as exc:
                 return None, _refusal(exc, secrets)
 
-    def _create_container(self, job: JobLike, secrets: list[str]) -> tuple[str | None, str]:
+    def _create_container(self, job: JobLike, spec: dict[str, Any], secrets: list[str]) -> tuple[str | None, str]:
         """Create; if the image is missing, pull it when the policy allows and create again."""
-        spec = self._create_spec(job)
         try:
             return self._create(spec, secrets)
         except docker.errors.NotFound:
@@ -654,13 +654,16 @@ class DockerExecutor(ContainerExecutor):
 
     def _create_and_start(self, job: JobLike) -> tuple[bool, str]:
         secrets = secret_values(job)
-        container_id, problem = self._create_container(job, secrets)
-        if container_id is None:
+        spec = self._create_spec(job)
+        try:
+            container_id, problem = self._create_container(job, spec, secrets)
+            started_at = self.clock.now()  # before start: never later than the workload's own end
+            problem = problem if container_id is None else self._start_or_discard(container_id, secrets) or ""
+        except BaseException:  # even Ctrl-C while the engine creates it: leave nothing behind
+            self._discard(spec["name"])
+            raise
+        if container_id is None or problem:
             return False, _redact(problem, secrets)
-        started_at = self.clock.now()  # before start: never later than the workload's own end
-        problem = self._start_or_discard(container_id, secrets) or ""
-        if problem:
-            return False, problem
         mark_launched(job, container_id, started_at)
         return True, container_id
 

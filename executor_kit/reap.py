@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Mapping
@@ -11,7 +10,7 @@ from collections.abc import Mapping
 from executor_kit.base import ContainerExecutor
 from executor_kit.errors import ExecutorConfigurationError
 from executor_kit.labels import RUN_LABEL
-from executor_kit.registry import resolve_executor
+from executor_kit.registry import load_config, resolve_executor
 
 __all__ = ["reap", "run_reap"]
 
@@ -64,7 +63,7 @@ def run_reap(args: argparse.Namespace) -> int:
         0
     """
     sys.path.insert(0, os.getcwd())
-    config = json.loads(args.config) if args.config else None
+    config = load_config(args.config)
     with resolve_executor(args.backend, config) as executor:
         found = reap(executor, run_ids=args.run_label or None, dry_run=args.dry_run)
     verb = "would remove" if args.dry_run else "removed"

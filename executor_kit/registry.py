@@ -11,7 +11,10 @@ from __future__ import annotations
 import difflib
 import importlib
 import importlib.metadata
+import json
+import os
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from executor_kit.base import ContainerExecutor
@@ -22,6 +25,7 @@ __all__ = [
     "ExecutorFactory",
     "available_executors",
     "get_executor",
+    "load_config",
     "load_object",
     "register_executor",
     "resolve_executor",
@@ -228,3 +232,32 @@ def resolve_executor(target: str, config: Mapping[str, Any] | None = None) -> Co
         raise
     except Exception as exc:
         raise ExecutorConfigurationError(f"{target} raised {type(exc).__name__}: {exc}") from exc
+
+
+def load_config(value: str | None) -> dict[str, Any]:
+    """Parse a config given on a command line: a JSON object, or a path to a file holding one.
+
+    ``pytest --executor-config``, ``executor-kit verify --config`` and
+    ``executor-kit reap --config`` all read it this way.
+
+    Raises:
+        ExecutorConfigurationError: for anything else.
+
+    Example:
+        >>> load_config('{"seed": 3}')
+        {'seed': 3}
+        >>> load_config("[1]")
+        Traceback (most recent call last):
+        ...
+        executor_kit.errors.ExecutorConfigurationError: the executor config must be a JSON object, got list
+    """
+    if value is None:
+        return {}
+    text = value if value.lstrip().startswith(("{", "[")) or not os.path.isfile(value) else Path(value).read_text()
+    try:
+        config = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ExecutorConfigurationError(f"the executor config is neither JSON nor a JSON file: {exc}") from exc
+    if not isinstance(config, dict):
+        raise ExecutorConfigurationError(f"the executor config must be a JSON object, got {type(config).__name__}")
+    return config
