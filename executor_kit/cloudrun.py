@@ -77,6 +77,7 @@ from executor_kit.job import (
     job_environment,
     mark_launched,
     record_result,
+    redact,
     secret_values,
     validate_job,
 )
@@ -234,12 +235,6 @@ class _RejectedError(ExecutorConfigurationError):
     """The API refused a request (a 4xx other than 401/403/404/429)."""
 
 
-def _redact(message: str, secrets: Iterable[str]) -> str:
-    for secret in sorted(secrets, key=len, reverse=True):
-        message = message.replace(secret, "***")
-    return message
-
-
 def _error_message(response: requests.Response) -> str:
     try:
         error = response.json().get("error", {})
@@ -297,7 +292,7 @@ class _Api:
             return None
         if response.status_code >= 400:
             message = f"{method} {url} answered {response.status_code} {_error_message(response)}"
-            raise _error_class(response.status_code)(_redact(message, secrets), backend="cloudrun")
+            raise _error_class(response.status_code)(redact(message, secrets), backend="cloudrun")
         return self._decode(response)
 
     @staticmethod
@@ -322,7 +317,7 @@ class _Api:
             operation = self.run("GET", str(operation.get("name")))
         error = (operation or {}).get("error")
         if error:
-            raise _RejectedError(_redact(str(error.get("message", error)), secrets), backend="cloudrun")
+            raise _RejectedError(redact(str(error.get("message", error)), secrets), backend="cloudrun")
         return dict((operation or {}).get("response", {}))
 
     def pages(self, method: str, url: str, key: str, **request: Any) -> Iterator[dict[str, Any]]:
@@ -527,10 +522,12 @@ class CloudRunExecutor(ContainerExecutor):
             (False, "Cloud Run refused job 'ghcr.io/acme/missing:1': Image 'ghcr.io/acme/missing:1' not found.")
             >>> ex.close()
         """
-        validate_job(job)
-        secrets = secret_values(job)
         try:
-            execution = self._launch(job, secrets)
+            validate_job(job)
+        except ExecutorConfigurationError as exc:
+            return False, str(exc)
+        try:
+            execution = self._launch(job, secret_values(job))
         except _RejectedError as exc:
             return False, f"Cloud Run refused job {job.image!r}: {exc}"
         mark_launched(job, execution, self.clock.now())

@@ -86,6 +86,7 @@ from executor_kit.job import (
     job_environment,
     mark_launched,
     record_result,
+    redact,
     secret_values,
     validate_job,
 )
@@ -142,8 +143,14 @@ def _is_labels(value: object) -> bool:
     )
 
 
+def _is_tls_mapping(value: Mapping[Any, Any]) -> bool:
+    paths = [value.get(key) for key in ("ca_cert", "client_cert", "client_key")]
+    verify_ok = isinstance(value.get("verify", True), bool | str)
+    return set(value) <= _TLS_KEYS and verify_ok and all(path is None or isinstance(path, str) for path in paths)
+
+
 def _is_tls(value: object) -> bool:
-    return value is None or isinstance(value, bool) or (isinstance(value, Mapping) and set(value) <= _TLS_KEYS)
+    return value is None or isinstance(value, bool) or (isinstance(value, Mapping) and _is_tls_mapping(value))
 
 
 def _is_count(value: object) -> bool:
@@ -158,7 +165,7 @@ def _is_positive(value: object) -> bool:
 
 _RULES: dict[str, tuple[Callable[[object], bool], str]] = {
     "base_url": (_is_optional_text, "a daemon URL such as 'unix:///var/run/docker.sock' or None"),
-    "tls": (_is_tls, f"True, False, None or a mapping with keys among {sorted(_TLS_KEYS)}"),
+    "tls": (_is_tls, f"True, False, None or a mapping of str paths with keys among {sorted(_TLS_KEYS)}"),
     "labels": (_is_labels, "a dict[str, str] with non-empty keys"),
     "network": (_is_optional_text, "a network name or None"),
     "auto_remove": (lambda value: isinstance(value, bool), "a bool"),
@@ -313,13 +320,7 @@ def _refusal(exc: docker.errors.APIError, secrets: Iterable[str]) -> str:
     """The message for a spec the engine refused (4xx); re-raise anything else."""
     if not exc.is_client_error() or exc.status_code in _API_STATUS_ERRORS:
         raise exc
-    return _redact(f"the engine refused the container: {exc.explanation or exc}", secrets)
-
-
-def _redact(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text
+    return redact(f"the engine refused the container: {exc.explanation or exc}", secrets)
 
 
 @contextlib.contextmanager
@@ -354,7 +355,7 @@ def docker_errors(action: str, *, execution_id: str | None = None, secrets: Iter
         raise
     except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
         error = _error_class(exc)
-        message = _redact(f"Docker: could not {action}: {exc}", secrets)
+        message = redact(f"Docker: could not {action}: {exc}", secrets)
         raise error(message, backend="docker", execution_id=execution_id) from exc
 
 
@@ -462,20 +463,46 @@ def _container_name(job: JobLike, suffix: str) -> str:
     return f"{cleaned}-{suffix}"
 
 
+# What the engine accepts: at least 6 MiB of memory; nano-CPUs must fit an int64.
+_MEMORY_MIB = (6, 2**40)
+_CPUS = (0.001, 1e6)
+
+
+def _limits_problem(job: JobLike) -> str | None:
+    memory, cpus = job.memory_limit, job.cpu_limit
+    if memory is not None and not _MEMORY_MIB[0] <= memory <= _MEMORY_MIB[1]:
+        return f"memory_limit {memory!r} MiB is outside what Docker accepts ({_MEMORY_MIB[0]} MiB to 1 EiB)"
+    if cpus is not None and not _CPUS[0] <= cpus <= _CPUS[1]:
+        return f"cpu_limit {cpus!r} is outside what Docker accepts ({_CPUS[0]} to {_CPUS[1]:g} cores)"
+    return None
+
+
 _FRAME_HEADER = struct.Struct(">BxxxL")  # stream id (1 stdout, 2 stderr), 3 zero bytes, length
 
 
-def _frames(raw: Any) -> Iterator[tuple[int, bytes]]:
-    while len(header := raw.read(_FRAME_HEADER.size)) == _FRAME_HEADER.size:
-        kind, length = _FRAME_HEADER.unpack(header)
-        yield kind, raw.read(length)
+_CHUNK = 1 << 20
+
+
+def _drain(buffer: bytearray, streams: dict[int, bytearray]) -> int:
+    """Move every complete frame of ``buffer`` to its stream; return how many bytes were used."""
+    offset = 0
+    while len(buffer) - offset >= _FRAME_HEADER.size:
+        kind, length = _FRAME_HEADER.unpack_from(buffer, offset)
+        end = offset + _FRAME_HEADER.size + length
+        if end > len(buffer):
+            break
+        streams.get(kind, bytearray()).extend(buffer[offset + _FRAME_HEADER.size : end])
+        offset = end
+    return offset
 
 
 def _demultiplex(raw: Any) -> tuple[str, str]:
-    """Split Docker's multiplexed log stream; each frame is appended once, decoded once at the end."""
+    """Split Docker's multiplexed log stream, read in 1 MiB chunks; each stream is decoded once at the end."""
     streams = {1: bytearray(), 2: bytearray()}
-    for kind, payload in _frames(raw):
-        streams.get(kind, bytearray()).extend(payload)
+    pending = bytearray()
+    for chunk in iter(lambda: raw.read(_CHUNK), b""):
+        pending += chunk
+        del pending[: _drain(pending, streams)]
     return streams[1].decode("utf-8", errors="replace"), streams[2].decode("utf-8", errors="replace")
 
 
@@ -528,8 +555,10 @@ class DockerExecutor(ContainerExecutor):
             ExecutorAuthenticationError: when it refuses the TLS handshake.
 
         Example:
-            >>> DockerExecutor.client.__doc__.startswith("The ")
-            True
+            >>> DockerExecutor({"base_url": "unix:///nonexistent/docker.sock"}).client  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            ...
+            executor_kit.errors.ExecutorConnectionError: Docker: could not reach the daemon at unix:///nonexistent/...
         """
         with self._lock:
             if self._client is None:
@@ -542,8 +571,10 @@ class DockerExecutor(ContainerExecutor):
         """The low-level ``docker.APIClient`` (one HTTP request per call).
 
         Example:
-            >>> DockerExecutor.api.__doc__.startswith("The low-level")
-            True
+            >>> DockerExecutor({"base_url": "unix:///nonexistent/docker.sock"}).api  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            ...
+            executor_kit.errors.ExecutorConnectionError: Docker: could not reach the daemon at unix:///nonexistent/...
         """
         return self.client.api
 
@@ -579,7 +610,7 @@ class DockerExecutor(ContainerExecutor):
         if problem is None and self.config["pull_policy"] == "always":
             problem = self._pull(job.image)
         if problem is not None:
-            return False, _redact(problem, secret_values(job))
+            return False, redact(problem, secret_values(job))
         return self._create_and_start(job)
 
     @staticmethod
@@ -588,7 +619,7 @@ class DockerExecutor(ContainerExecutor):
             validate_job(job)
         except ExecutorConfigurationError as exc:
             return str(exc)
-        return image_reference_problem(job.image)
+        return image_reference_problem(job.image) or _limits_problem(job)
 
     def _absent_image(self, image: str) -> str:
         if self.config["pull_policy"] == "never":
@@ -604,7 +635,7 @@ class DockerExecutor(ContainerExecutor):
         return None
 
     def _create_spec(self, job: JobLike) -> dict[str, Any]:
-        memory = f"{job.memory_limit}m" if job.memory_limit else None
+        memory = int(job.memory_limit * 1024 * 1024) if job.memory_limit else None
         host_config = self.api.create_host_config(
             mem_limit=memory,
             memswap_limit=memory,
@@ -663,7 +694,7 @@ class DockerExecutor(ContainerExecutor):
             self._discard(spec["name"])
             raise
         if container_id is None or problem:
-            return False, _redact(problem, secrets)
+            return False, redact(problem, secrets)
         mark_launched(job, container_id, started_at)
         return True, container_id
 
@@ -674,7 +705,7 @@ class DockerExecutor(ContainerExecutor):
         except BaseException as exc:  # whatever happens (even Ctrl-C), leave nothing behind
             self._discard(container_id)
             if isinstance(exc, ExecutorError) and isinstance(exc.__cause__, docker.errors.APIError):
-                return _redact(f"the container could not start: {exc.__cause__.explanation}", secrets)
+                return redact(f"the container could not start: {exc.__cause__.explanation}", secrets)
             raise
         return None
 

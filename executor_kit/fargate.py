@@ -155,8 +155,11 @@ def _is_region(value: object) -> bool:
     return isinstance(value, str) and bool(_REGION.fullmatch(value))
 
 
+_ENDPOINT = re.compile(r"https?://[A-Za-z0-9._~\-]+(?::[0-9]{1,5})?(?:/[!-~]*)?")
+
+
 def _is_endpoint(value: object) -> bool:
-    return value is None or (isinstance(value, str) and value.startswith(("http://", "https://")))
+    return value is None or (isinstance(value, str) and bool(_ENDPOINT.fullmatch(value)))
 
 
 def _is_log_format(value: object) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from executor_kit.errors import ExecutorConfigurationError
@@ -22,6 +22,7 @@ __all__ = [
     "job_environment",
     "mark_launched",
     "record_result",
+    "redact",
     "secret_values",
     "validate_job",
 ]
@@ -66,11 +67,18 @@ def _check_image(image: object) -> None:
         raise _fail("image", f"must be a non-empty str, got {image!r}")
 
 
+def _check_name(name: object) -> None:
+    if name is not None and not isinstance(name, str):
+        raise _fail("name", f"must be a str or None, got {name!r}")
+
+
 def _check_command(command: object) -> None:
     if isinstance(command, str) or not isinstance(command, list | tuple):
         raise _fail("command", f"must be a list of str (argv, no shell), got {command!r}")
     if not all(isinstance(arg, str) for arg in command):
         raise _fail("command", "must contain only str elements")
+    if any("\0" in arg for arg in command):
+        raise _fail("command", "must not contain NUL characters (no process can receive them)")
 
 
 def _check_str_mapping(field: str, mapping: object) -> None:
@@ -85,6 +93,9 @@ def _check_env_names(field: str, mapping: Mapping[str, str]) -> None:
     bad = [key for key in mapping if not key or "=" in key or "\0" in key]
     if bad:
         raise _fail(field, f"has invalid variable names (empty, '=' or NUL): {bad!r}")
+    with_nul = [key for key, value in mapping.items() if "\0" in value]
+    if with_nul:
+        raise _fail(field, f"has values containing NUL (no process can receive them): {with_nul!r}")
 
 
 def _check_positive(field: str, value: object) -> None:
@@ -114,6 +125,7 @@ def validate_job(job: JobLike) -> None:
         executor_kit.errors.ExecutorConfigurationError: ContainerJob.command must be a list of str...
     """
     _check_image(job.image)
+    _check_name(getattr(job, "name", None))
     _check_command(job.command)
     for field in ("environment", "labels", "secret_environment"):
         _check_str_mapping(field, getattr(job, field, {}))
@@ -186,6 +198,18 @@ def secret_values(job: object) -> list[str]:
     """
     secrets: Mapping[str, str] = getattr(job, "secret_environment", {}) or {}
     return [value for value in secrets.values() if value]
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret value replaced by ``***`` (longest first).
+
+    Example:
+        >>> redact("token=abc123 prefix=abc", ["abc", "abc123"])
+        'token=*** prefix=***'
+    """
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
 
 
 def mark_launched(job: JobLike, execution_id: str, started_at: dt.datetime) -> None:

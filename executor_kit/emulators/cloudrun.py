@@ -807,8 +807,10 @@ class EmulatedCloudRunExecutor(CloudRunExecutor):
         """Reported as ``cloudrun``, the backend it emulates.
 
         Example:
-            >>> EmulatedCloudRunExecutor.name.__doc__ is not None
-            True
+            >>> ex = emulated_executor()
+            >>> ex.name, type(ex).__name__
+            ('cloudrun', 'EmulatedCloudRunExecutor')
+            >>> ex.close()
         """
         return "cloudrun"
 

@@ -35,6 +35,7 @@ from executor_kit.job import (
     job_environment,
     mark_launched,
     record_result,
+    redact,
     secret_values,
     validate_job,
 )
@@ -113,12 +114,6 @@ def _probe_ending(run: ProbeRun, limit: int | None) -> _Ending:
     if run.oom_killed:
         return _Ending(_FAILED, 137, f"OOM killed: exceeded the memory limit of {limit} MiB", False)
     return _CLEAN_EXIT if run.exit_code == 0 else _Ending(_EXITED, run.exit_code, None, False)
-
-
-def _redact(text: str, secrets: tuple[str, ...]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text
 
 
 class MockExecutor(ContainerExecutor):
@@ -516,7 +511,7 @@ class MockExecutor(ContainerExecutor):
             execution = self._executions.get(execution_id) if isinstance(execution_id, str) else None
             logs = ("", "") if execution is None else execution.logs_at(self.clock.monotonic())
             secrets = execution.secrets if execution is not None else ()
-            shown = (_redact(logs[0], secrets), _redact(logs[1], secrets)) if secrets else logs
+            shown = (redact(logs[0], secrets), redact(logs[1], secrets)) if secrets else logs
             self._note("get_logs", (execution_id,), shown)
         return logs
 

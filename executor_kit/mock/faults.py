@@ -56,7 +56,7 @@ def _fail(field: str, problem: str) -> ExecutorConfigurationError:
 
 
 def _check_method(method: object) -> None:
-    if method not in FAULT_METHODS:
+    if not isinstance(method, str) or method not in FAULT_METHODS:
         raise _fail("method", f"must be one of {sorted(FAULT_METHODS)}, got {method!r}")
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from executor_kit.errors import ExecutorConfigurationError
-from executor_kit.job import JobLike, describe_job, secret_values
+from executor_kit.job import JobLike, describe_job, redact, secret_values
 
 __all__ = ["OUTCOME_FIELDS", "Outcome", "Rule", "UnexpectedJobError", "unexpected_job"]
 
@@ -334,10 +334,7 @@ def unexpected_job(job: JobLike, rules: Sequence[Rule], uses: Sequence[int]) -> 
         lines.append(f"  rule {index}: {rule.describe()}: {_miss_reason(rule, used, job)}")
     if not rules:
         lines.append("  (no rules are configured)")
-    message = "\n".join(lines)
-    for secret in secret_values(job):
-        message = message.replace(secret, "***")
-    return UnexpectedJobError(message, backend="mock")
+    return UnexpectedJobError(redact("\n".join(lines), secret_values(job)), backend="mock")
 
 
 def _miss_reason(rule: Rule, used: int, job: JobLike) -> str:
