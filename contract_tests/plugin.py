@@ -29,6 +29,7 @@ from executor_kit.registry import load_config, resolve_executor
 
 __all__ = [
     "SUITE_MODULE",
+    "collect_reports",
     "configured_executor",
     "contract_executor",
     "contract_harness",
@@ -179,7 +180,18 @@ def contract_harness(request: pytest.FixtureRequest, contract_executor: Containe
         yield harness
 
 
-def _reports(config: pytest.Config) -> list[Report]:
+def collect_reports(config: pytest.Config) -> list[Report]:
+    """One report per target judged in this session, from the results the tests stashed.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> from contract_tests.clauses import clause_by_id
+        >>> from contract_tests.runner import ClauseResult
+        >>> stash = pytest.Stash()
+        >>> stash[RESULTS] = [("mock", ClauseResult(clause_by_id("CAPS-001"), "pass"))]
+        >>> [(r.target, len(r.results)) for r in collect_reports(SimpleNamespace(stash=stash))]
+        [('mock', 1)]
+    """
     by_target: dict[str, list[Any]] = {}
     for target, result in config.stash.get(RESULTS, []):
         by_target.setdefault(target, []).append(result)
@@ -193,7 +205,7 @@ def _write(path: str | None, text: str) -> None:
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     colour = bool(getattr(terminalreporter, "hasmarkup", False)) and sys.stdout.isatty()
-    for report in _reports(config):
+    for report in collect_reports(config):
         terminalreporter.write_line("")
         terminalreporter.write_line(report.table(colour=colour))
     write_reports(config)
@@ -222,7 +234,7 @@ def write_reports(config: pytest.Config) -> None:
         '**executor-kit conformance (mock): 1/1 MUST pass, 0 SHOULD pass, 0 n/a, 0 inconclusive**'
         >>> tmp.cleanup()
     """
-    reports = _reports(config)
+    reports = collect_reports(config)
     if not reports:
         return
     _write(config.getoption("contract_json"), reports[0].to_json())

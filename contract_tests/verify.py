@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from contract_tests.plugin import SUITE_MODULE, load_config
+from contract_tests.plugin import SUITE_MODULE, collect_reports, load_config
 from contract_tests.report import Report
-from contract_tests.suite import RESULTS
 from executor_kit.registry import resolve_executor
 
 __all__ = ["run_verify"]
@@ -26,8 +25,7 @@ class _Collect:
         self.reports: list[Report] = []
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        results = session.config.stash.get(RESULTS, [])
-        self.reports = [Report(target, [r for t, r in results if t == target]) for target in dict(results)]
+        self.reports = collect_reports(session.config)
 
 
 def _pytest_args(args: argparse.Namespace) -> list[str]:
