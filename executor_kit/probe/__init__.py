@@ -24,7 +24,8 @@ An unknown step writes ``probe: unknown step X`` to stderr and exits 64.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 __all__ = [
@@ -85,10 +86,21 @@ class ProbeRun:
             >>> interpret(Probe().err("e").argv).output_until(0)
             ('', 'e\\n')
         """
-        visible = [event for event in self.events if event.at <= elapsed]
-        stdout = "".join(event.text for event in visible if event.stream == "stdout")
-        stderr = "".join(event.text for event in visible if event.stream == "stderr")
-        return stdout, stderr
+        if not self.events or elapsed >= self.events[-1].at:  # events are in time order
+            return self._final_output
+        return _collect(event for event in self.events if event.at <= elapsed)
+
+    @functools.cached_property
+    def _final_output(self) -> tuple[str, str]:
+        return _collect(self.events)
+
+
+def _collect(events: Iterable[ProbeEvent]) -> tuple[str, str]:
+    stdout: list[str] = []
+    stderr: list[str] = []
+    for event in events:
+        (stdout if event.stream == "stdout" else stderr).append(event.text)
+    return "".join(stdout), "".join(stderr)
 
 
 @dataclasses.dataclass
