@@ -113,7 +113,7 @@ def stateful_model(h: Harness) -> None:
     )
     machine = type("ContractModel", (_ContractModel,), {"h": h})
     try:
-        run_state_machine_as_test(machine, settings=options)  # type: ignore[no-untyped-call]
+        run_state_machine_as_test(machine, settings=options)  # type: ignore[no-untyped-call,unused-ignore]
     except Exception as exc:  # a flaky replay wraps the real violation: report that one
         inner = getattr(exc, "exceptions", None)
         if inner:
