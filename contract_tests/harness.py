@@ -11,9 +11,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from executor_kit.base import ContainerExecutor
@@ -21,7 +21,7 @@ from executor_kit.job import ContainerJob
 from executor_kit.labels import RUN_LABEL
 from executor_kit.probe import PROBE_IMAGE, Probe
 
-__all__ = ["Finished", "Harness", "Scenario", "Spec", "TimeProfile"]
+__all__ = ["Finished", "Harness", "Scenario", "Spec", "TimeProfile", "parallel_map"]
 
 TERMINAL = ("exited", "failed")
 
@@ -30,6 +30,43 @@ Spec = tuple[Probe | Sequence[str], dict[str, Any]]
 
 #: Lists the workloads some clauses will look at, so they can all run at once.
 Scenario = Callable[["Harness"], list[Spec]]
+
+
+def parallel_map(function: Callable[[Any], Any], items: Iterable[Any], workers: int = 8) -> list[Any]:
+    """``[function(item) for item in items]`` on up to ``workers`` daemon threads; the first error is raised.
+
+    Daemon threads, unlike a ``ThreadPoolExecutor``'s, never keep an interrupted
+    run's process alive when the executor under test hangs in a call.
+
+    Example:
+        >>> parallel_map(lambda n: n * n, range(5), workers=2)
+        [0, 1, 4, 9, 16]
+    """
+    todo = list(enumerate(items))
+    results: list[Any] = [None] * len(todo)
+    errors: list[BaseException] = []
+    threads = [
+        threading.Thread(target=_drain, args=(function, todo, results, errors), daemon=True)
+        for _ in range(min(workers, len(todo)))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results
+
+
+def _drain(function: Callable[[Any], Any], todo: list[Any], results: list[Any], errors: list[BaseException]) -> None:
+    while todo and not errors:
+        try:
+            index, item = todo.pop(0)
+            results[index] = function(item)
+        except IndexError:  # another worker took the last one
+            return
+        except BaseException as exc:  # handed to the caller thread
+            errors.append(exc)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,6 +79,8 @@ class TimeProfile:
         finish_deadline: Seconds a short workload may take to finish.
         long_sleep: Seconds a "still running" workload sleeps; long enough to
             observe it running.
+        clause_timeout: Wall-clock seconds one clause may take before it is
+            ``inconclusive`` (a hanging call); ``None`` derives it from the others.
 
     Example:
         >>> TimeProfile.for_executor(__import__("executor_kit").get_executor("mock")).poll_interval
@@ -52,6 +91,19 @@ class TimeProfile:
     launch_deadline: float = 60.0
     finish_deadline: float = 120.0
     long_sleep: float = 20.0
+    clause_timeout: float | None = None
+
+    @property
+    def clause_limit(self) -> float:
+        """Wall-clock seconds one clause may take: ``clause_timeout``, else twice its longest wait.
+
+        Example:
+            >>> TimeProfile().clause_limit, TimeProfile(clause_timeout=5).clause_limit
+            (400.0, 5)
+        """
+        if self.clause_timeout is not None:
+            return self.clause_timeout
+        return 2 * (self.launch_deadline + self.finish_deadline + self.long_sleep)
 
     @classmethod
     def for_executor(cls, executor: ContainerExecutor) -> TimeProfile:
@@ -137,6 +189,25 @@ class Harness:
         self._shared: dict[str, Any] = {}
         self._scenarios = list(scenarios)
         self._lock = threading.Lock()
+        #: Every secret value handed to the executor, redacted from what reports show.
+        self.secrets: set[str] = set()
+        #: ``time.monotonic()`` after which no clause starts (the run's ``--timeout``).
+        self.deadline: float | None = None
+
+    def clause_limit(self) -> float:
+        """Wall-clock seconds the next clause may take: the profile's limit, cut by the run's deadline.
+
+        Example:
+            >>> h = Harness(__import__("executor_kit").get_executor("mock"))
+            >>> h.clause_limit() == h.profile.clause_limit
+            True
+            >>> h.deadline = time.monotonic() - 1
+            >>> h.clause_limit() <= 0
+            True
+        """
+        if self.deadline is None:
+            return self.profile.clause_limit
+        return min(self.profile.clause_limit, self.deadline - time.monotonic())
 
     # -- jobs and launches -------------------------------------------------
     def job(self, command: Probe | Sequence[str], **fields: Any) -> ContainerJob:
@@ -148,6 +219,7 @@ class Harness:
         """
         argv = command.argv if isinstance(command, Probe) else list(command)
         labels = {RUN_LABEL: self.run_id, **fields.pop("labels", {})}
+        self.secrets.update(str(value) for value in (fields.get("secret_environment") or {}).values())
         fields.setdefault("image", self.probe_image)
         return ContainerJob(command=list(argv), labels=labels, **fields)
 
@@ -262,8 +334,7 @@ class Harness:
         scenarios, self._scenarios = self._scenarios, []
         specs = [spec for scenario in scenarios for spec in scenario(self)]
         fresh = {self._key(spec): spec for spec in specs if self._key(spec) not in self._finished}
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            list(pool.map(self._try_run, fresh.values()))
+        parallel_map(self._try_run, fresh.values())
 
     def run_many(self, specs: Iterable[Spec]) -> list[Finished]:
         """Launch every spec at once, then wait for each; results are cached.
@@ -276,9 +347,8 @@ class Harness:
         self._warm_up()
         todo = [(spec, self._key(spec)) for spec in specs]
         fresh = {key: spec for spec, key in todo if key not in self._finished}
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            started = list(pool.map(lambda spec: self.start(spec[0], **dict(spec[1])), fresh.values()))
-            done = list(pool.map(lambda pair: self.finish(*pair), started))
+        started = parallel_map(lambda spec: self.start(spec[0], **dict(spec[1])), fresh.values())
+        done = parallel_map(lambda pair: self.finish(*pair), started)
         self._finished.update(zip(fresh, done, strict=True))
         return [self._finished[key] for _, key in todo]
 
@@ -318,9 +388,8 @@ class Harness:
         listed = self._quietly(self.executor.find_executions, {RUN_LABEL: self.run_id})
         unrecorded = [eid for eid in listed if eid not in self.launched] if isinstance(listed, list) else []
         launched = [*self.launched, *unrecorded]
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            list(pool.map(lambda eid: self._quietly(self.executor.cleanup, eid), launched))
-            statuses = list(pool.map(lambda eid: self._quietly(self.status, eid), launched))
+        parallel_map(lambda eid: self._quietly(self.executor.cleanup, eid), launched)
+        statuses = parallel_map(lambda eid: self._quietly(self.status, eid), launched)
         return [eid for eid, status in zip(launched, statuses, strict=True) if status != "not-found"]
 
     @staticmethod

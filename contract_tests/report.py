@@ -6,6 +6,7 @@ import dataclasses
 import json
 from collections import Counter
 from collections.abc import Sequence
+from importlib import metadata
 from xml.etree import ElementTree as ET
 
 from contract_tests.clauses import Level
@@ -13,7 +14,17 @@ from contract_tests.runner import VERDICTS, ClauseResult
 
 __all__ = ["Report"]
 
-_COLOURS = {"pass": "32", "fail": "31", "n/a": "36", "inconclusive": "33"}
+_COLOURS = {"pass": "32", "fail": "31", "n/a": "36", "inconclusive": "33", "not-run": "2"}
+
+#: The version of the JSON report's layout (documented in docs/cli.md).
+SCHEMA = "executor-kit-report/1"
+
+
+def _kit_version() -> str:
+    try:
+        return metadata.version("executor-kit")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
 
 
 @dataclasses.dataclass
@@ -29,6 +40,19 @@ class Report:
 
     target: str
     results: Sequence[ClauseResult]
+    started: str = ""
+    finished: str = ""
+
+    @property
+    def partial(self) -> bool:
+        """Whether some clauses were deselected (``-k``), so the run is no verdict on the whole contract.
+
+        Example:
+            >>> from contract_tests.clauses import clause_by_id
+            >>> Report("x", [ClauseResult(clause_by_id("CAPS-001"), "not-run")]).partial
+            True
+        """
+        return any(result.verdict == "not-run" for result in self.results)
 
     def summary(self) -> dict[str, int]:
         """Counts per verdict, and per level of failing clauses.
@@ -48,7 +72,10 @@ class Report:
         }
 
     def exit_code(self) -> int:
-        """0 when every MUST clause passes or is n/a; 1 if one fails; 2 if one is inconclusive.
+        """0 when every MUST clause was judged and passes or is n/a; 1 if one fails; 2 if one was not judged.
+
+        Not judged: ``inconclusive`` (interrupted, hung, unreachable) or ``not-run``
+        (a partial run).
 
         Example:
             >>> Report("x", []).exit_code()
@@ -57,7 +84,7 @@ class Report:
         musts = {result.verdict for result in self.results if result.clause.level is Level.MUST}
         if "fail" in musts:
             return 1
-        return 2 if "inconclusive" in musts else 0
+        return 2 if "inconclusive" in musts or self.partial else 0
 
     def _count(self, level: Level, verdict: str) -> int:
         return sum(1 for r in self.results if r.clause.level is level and r.verdict == verdict)
@@ -71,40 +98,57 @@ class Report:
         """
         musts = sum(1 for r in self.results if r.clause.level is Level.MUST and r.verdict != "n/a")
         counts = self.summary()
+        musts -= self._count(Level.MUST, "not-run")
+        partial = f", {counts['not-run']} not run (partial run)" if self.partial else ""
         return (
             f"executor-kit conformance ({self.target}): {self._count(Level.MUST, 'pass')}/{musts} MUST pass, "
             f"{self._count(Level.SHOULD, 'pass')} SHOULD pass, {counts['n/a']} n/a, "
-            f"{counts['inconclusive']} inconclusive"
+            f"{counts['inconclusive']} inconclusive{partial}"
         )
 
     def to_json(self) -> str:
-        """The JSON report: target, clauses, summary.
+        """The JSON report: schema, kit version, target, times, exit code, clauses, summary.
 
         Example:
-            >>> json.loads(Report("x", []).to_json())["target"]
-            'x'
+            >>> data = json.loads(Report("x", []).to_json())
+            >>> data["schema"], data["target"], data["exit_code"], data["partial"]
+            ('executor-kit-report/1', 'x', 0, False)
         """
         data = {
+            "schema": SCHEMA,
+            "kit_version": _kit_version(),
             "target": self.target,
+            "started": self.started,
+            "finished": self.finished,
+            "exit_code": self.exit_code(),
+            "partial": self.partial,
             "clauses": [r.as_dict() for r in self.results],
             "summary": self.summary(),
         }
         return json.dumps(data, indent=2, ensure_ascii=False)
 
     def to_junit(self) -> str:
-        """JUnit XML with one test case per clause.
+        """JUnit XML (pytest's junit-10 schema): one test case per clause.
+
+        ``fail`` is a ``<failure>``, ``inconclusive`` an ``<error>``, ``n/a`` and
+        ``not-run`` a ``<skipped>`` with the reason.
 
         Example:
             >>> Report("x", []).to_junit().startswith("<?xml")
             True
         """
         counts = self.summary()
-        suite = ET.Element(
+        root = ET.Element("testsuites")
+        suite = ET.SubElement(
+            root,
             "testsuite",
             name=f"executor-kit conformance: {self.target}",
-            tests=str(counts["total"]),
+            errors=str(counts["inconclusive"]),
             failures=str(counts["fail"]),
-            skipped=str(counts["n/a"] + counts["inconclusive"]),
+            skipped=str(counts["n/a"] + counts["not-run"]),
+            tests=str(counts["total"]),
+            time=f"{sum(result.seconds for result in self.results):.3f}",
+            timestamp=self.started or "1970-01-01T00:00:00",
         )
         for result in self.results:
             case = ET.SubElement(
@@ -115,7 +159,7 @@ class Report:
                 time=f"{result.seconds:.3f}",
             )
             _junit_outcome(case, result)
-        return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suite, encoding="unicode")
+        return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode")
 
     def to_markdown(self) -> str:
         """A Markdown table of clauses and verdicts, headed by the badge line.
@@ -155,12 +199,12 @@ def _paint(text: str, verdict: str, colour: bool) -> str:
 def _row(result: ClauseResult, colour: bool) -> str:
     verdict = _paint(f"{result.verdict:<12}", result.verdict, colour)
     line = f"    {result.clause.id:<12} {result.clause.level.value:<6} {verdict} {result.clause.statement[:70]}"
-    detail = result.message.splitlines()[1:] if result.verdict == "fail" else [result.message]
+    detail = {"fail": result.message.splitlines()[1:], "not-run": []}.get(result.verdict, [result.message])
     return "\n".join([line, *(f"{' ' * 17}{text.strip()}" for text in detail if text.strip())])
 
 
 def _junit_outcome(case: ET.Element, result: ClauseResult) -> None:
-    tags = {"fail": "failure", "n/a": "skipped", "inconclusive": "skipped"}
+    tags = {"fail": "failure", "n/a": "skipped", "inconclusive": "error", "not-run": "skipped"}
     if result.verdict in tags:
         ET.SubElement(
             case, tags[result.verdict], message=f"{result.verdict}: {result.message}"[:500]

@@ -7,6 +7,7 @@ gallery tests use), so both judge alike.
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections.abc import Iterable
 
@@ -20,36 +21,51 @@ from executor_kit.errors import (
     ExecutorError,
     ExecutorResourceError,
 )
+from executor_kit.job import redact
 from executor_kit.probe import PROBE_IMAGE
 
 __all__ = ["VERDICTS", "ClauseResult", "evaluate", "new_harness", "run_clause"]
 
-#: The four verdicts, in report order.
-VERDICTS = ("pass", "fail", "n/a", "inconclusive")
+#: The verdicts, in report order. ``not-run``: the clause was deselected (``-k``), so the run is partial.
+VERDICTS = ("pass", "fail", "n/a", "inconclusive", "not-run")
 
 _UNREACHABLE = (ExecutorConnectionError, ExecutorResourceError, ExecutorAuthenticationError)
 
 
 @dataclasses.dataclass(frozen=True)
 class ClauseResult:
-    """The verdict on one clause, with a message that explains it.
+    """The verdict on one clause, with what was observed.
 
     Example:
-        >>> ClauseResult(clause_by_id("CAPS-001"), "pass").as_dict()["verdict"]
-        'pass'
+        >>> failed = ClauseResult(clause_by_id("CAPS-001"), "fail", "no keys")
+        >>> failed.as_dict()["observed"], failed.message.splitlines()[1]
+        ('no keys', '  observed: no keys')
     """
 
     clause: Clause
     verdict: str
-    message: str = ""
+    observed: str = ""
     seconds: float = 0.0
 
+    @property
+    def message(self) -> str:
+        """What a person reads: for a failure the clause, what was observed and the hint.
+
+        Example:
+            >>> ClauseResult(clause_by_id("CAPS-001"), "n/a", "capability declared absent").message
+            'capability declared absent'
+        """
+        if self.verdict != "fail":
+            return self.observed
+        clause = self.clause
+        return f"[{clause.id}] {clause.statement}\n  observed: {self.observed}\n  hint: {clause.hint}"
+
     def as_dict(self) -> dict[str, str | float]:
-        """The JSON form of the result.
+        """The JSON form of the result (schema documented in docs/cli.md).
 
         Example:
             >>> sorted(ClauseResult(clause_by_id("CAPS-001"), "pass").as_dict())
-            ['capability', 'family', 'id', 'level', 'message', 'seconds', 'statement', 'verdict']
+            ['capability', 'duration', 'family', 'hint', 'id', 'level', 'observed', 'statement', 'verdict']
         """
         clause = self.clause
         return {
@@ -57,29 +73,48 @@ class ClauseResult:
             "family": clause.family,
             "level": clause.level.value,
             "capability": clause.capability or "",
-            "statement": clause.statement,
             "verdict": self.verdict,
-            "message": self.message,
-            "seconds": round(self.seconds, 3),
+            "statement": clause.statement,
+            "observed": self.observed,
+            "hint": clause.hint,
+            "duration": round(self.seconds, 3),
         }
 
 
-def _judge(exc: Exception) -> tuple[str, str]:
+def _judge(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, AssertionError):
         return "fail", str(exc) or "assertion failed"
-    if isinstance(exc, _UNREACHABLE):
-        return "inconclusive", f"the backend could not answer: {type(exc).__name__}: {exc}"
+    if isinstance(exc, _UNREACHABLE) or not isinstance(exc, Exception):
+        return "inconclusive", _unjudged(exc)
     if isinstance(exc, ExecutorError):
         return "fail", f"raised {type(exc).__name__}: {exc}"
     return "fail", f"raised {type(exc).__name__}: {exc} (only ExecutorError subclasses may escape an executor)"
 
 
-def _attempt(clause: Clause, harness: Harness) -> tuple[str, str]:
+def _unjudged(exc: BaseException) -> str:
+    if isinstance(exc, Exception):
+        return f"the backend could not answer: {type(exc).__name__}: {exc}"
+    return f"not judged: the check was ended by {type(exc).__name__}: {exc} (a BaseException)"
+
+
+def _run_check(clause: Clause, harness: Harness, outcome: list[tuple[str, str]]) -> None:
     try:
         load_checks()[clause.id](harness)
-    except Exception as exc:  # every outcome becomes a verdict; untyped ones fail the clause
-        return _judge(exc)
-    return "pass", ""
+    except BaseException as exc:  # every outcome becomes a verdict, even CancelledError
+        outcome.append(_judge(exc))
+    else:
+        outcome.append(("pass", ""))
+
+
+def _attempt(clause: Clause, harness: Harness, limit: float) -> tuple[str, str]:
+    # A daemon thread, so a check stuck in a hanging executor call cannot keep the run (or the process) alive.
+    outcome: list[tuple[str, str]] = []
+    worker = threading.Thread(target=_run_check, args=(clause, harness, outcome), daemon=True, name=clause.id)
+    worker.start()
+    worker.join(limit)
+    if outcome:
+        return outcome[0]
+    return "inconclusive", f"not judged: no answer within {limit:g} s (a hanging call?); the run went on"
 
 
 def _declared(clause: Clause, harness: Harness) -> bool:
@@ -91,31 +126,30 @@ def _declared(clause: Clause, harness: Harness) -> bool:
         return False
 
 
-def _explain(clause: Clause, verdict: str, message: str) -> str:
-    if verdict != "fail":
-        return message
-    return f"[{clause.id}] {clause.statement}\n  observed: {message}\n  hint: {clause.hint}"
-
-
 def run_clause(clause: Clause, harness: Harness) -> ClauseResult:
     """Run the clause's check and give its verdict.
 
     A clause whose capability is declared absent is ``n/a``; its check still
-    runs, and if it passes the message says the capability works anyway.
+    runs, and if it passes the message says the capability works anyway. The
+    check gets ``harness.clause_limit()`` seconds of wall time; secret values
+    the harness handed to the executor are redacted from what is observed.
 
     Example:
         >>> from executor_kit import get_executor
         >>> run_clause(clause_by_id("STATUS-002"), Harness(get_executor("mock"))).verdict
         'pass'
     """
+    limit = harness.clause_limit()
+    if limit <= 0:
+        return ClauseResult(clause, "inconclusive", "not judged: the run's --timeout was reached before it")
     start = time.perf_counter()
-    verdict, message = _attempt(clause, harness)
+    verdict, observed = _attempt(clause, harness, limit)
     seconds = time.perf_counter() - start
     if not _declared(clause, harness):
         works = verdict == "pass" and clause.shows_capability
         note = f"works anyway: consider declaring {clause.capability}" if works else "capability declared absent"
         return ClauseResult(clause, "n/a", note, seconds)
-    return ClauseResult(clause, verdict, _explain(clause, verdict, message), seconds)
+    return ClauseResult(clause, verdict, redact(observed, harness.secrets), seconds)
 
 
 def new_harness(executor: ContainerExecutor, *, probe_image: str = PROBE_IMAGE) -> Harness:

@@ -23,12 +23,10 @@ import pytest
 
 from contract_tests.clauses import CLAUSES, Clause
 from contract_tests.harness import Harness
+from contract_tests.ledger import result_property
 from contract_tests.runner import ClauseResult, run_clause
 
-__all__ = ["RESULTS", "ContractSuite"]
-
-#: Where the plugin collects (target, result) pairs during a session.
-RESULTS = pytest.StashKey[list[tuple[str, ClauseResult]]]()
+__all__ = ["ContractSuite"]
 
 
 def _conclude(result: ClauseResult) -> None:
@@ -42,7 +40,7 @@ def _make_test(clause: Clause) -> Callable[..., None]:
     def test(self: ContractSuite, contract_harness: Harness, request: pytest.FixtureRequest) -> None:
         result = run_clause(clause, contract_harness)
         target = request.config.getoption("executor", None) or contract_harness.executor.name
-        request.config.stash.setdefault(RESULTS, []).append((str(target), result))
+        request.node.user_properties.append(result_property(str(target), result))
         _conclude(result)
 
     test.__name__ = test.__qualname__ = "test_" + clause.id.replace("-", "_")

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from contract_tests.plugin import SUITE_MODULE, collect_reports, load_config
+from contract_tests.plugin import SUITE_MODULE, check_report_paths, collect_reports, load_config
 from contract_tests.report import Report
+from executor_kit.base import ContainerExecutor
+from executor_kit.probe import PROBE_IMAGE
 from executor_kit.registry import resolve_executor
 
 __all__ = ["run_verify"]
@@ -19,13 +21,16 @@ _INI = str(Path(__file__).with_name("verify.ini"))
 
 
 class _Collect:
-    """A pytest plugin object that keeps the report of the session."""
+    """A pytest plugin object that keeps the session's config, to read its reports after the run."""
 
     def __init__(self) -> None:
-        self.reports: list[Report] = []
+        self.config: pytest.Config | None = None
 
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        self.reports = collect_reports(session.config)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def reports(self) -> list[Report]:
+        return collect_reports(self.config) if self.config is not None else []
 
 
 def _pytest_args(args: argparse.Namespace) -> list[str]:
@@ -51,16 +56,20 @@ def _pytest_args(args: argparse.Namespace) -> list[str]:
         "--contract-junit": args.junit,
         "--contract-markdown": args.markdown,
         "-k": args.select,
+        "--clause-timeout": getattr(args, "clause_timeout", None),
+        "--contract-timeout": getattr(args, "timeout", None),
     }
     for flag, value in options.items():
-        argv += [flag, value] if value else []
+        argv += [flag, str(value)] if value is not None else []
     return argv
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    """Run the conformance suite against ``args.target``; 0 only when every MUST clause passes or is n/a.
+    """Run the conformance suite against ``args.target``; 0 only when every MUST clause was judged and passed.
 
-    The target is checked first, so a bad one gives one clear line and exit 2.
+    Exit 1 when a MUST clause fails; 2 when one was not judged (inconclusive,
+    interrupted, or deselected: a partial run). The target and the report paths
+    are checked first, so a bad one gives one clear line and exit 2.
 
     Example:
         >>> args = argparse.Namespace(target="mock", config=None, probe_image=None,
@@ -69,12 +78,14 @@ def run_verify(args: argparse.Namespace) -> int:
         .. [100%]
         <BLANKLINE>
         executor-kit conformance: mock
-          CAPS
+          LAUNCH
+            LAUNCH-001 MUST not-run ...
             CAPS-001 MUST pass get_capabilities returns the standard keys, all bool.
             CAPS-002 MUST pass get_capabilities is stable across calls.
-        executor-kit conformance (mock): 2/2 MUST pass, 0 SHOULD pass, 0 n/a, 0 inconclusive
+        ...
+        executor-kit conformance (mock): 2/2 MUST pass, 0 SHOULD pass, 0 n/a, 0 inconclusive, 44 not run (partial run)
         2 passed, ... deselected in ...s
-        0
+        2
         >>> run_verify(argparse.Namespace(target="no-such-backend", config=None))  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
@@ -82,10 +93,28 @@ def run_verify(args: argparse.Namespace) -> int:
     """
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
-    resolve_executor(args.target, load_config(args.config)).close()
+    check_report_paths([getattr(args, name, None) for name in ("json", "junit", "markdown")])
+    _prepare(resolve_executor(args.target, load_config(args.config)), args)
     collect = _Collect()
     code = pytest.main(_pytest_args(args), plugins=[collect])
-    if not collect.reports:
+    reports = collect.reports()
+    if not reports:
         print(f"executor-kit verify: no clause was judged (pytest exit {int(code)})", file=sys.stderr)
         return 2
-    return collect.reports[0].exit_code()
+    return _exit_code(reports[0].exit_code(), int(code))
+
+
+def _prepare(executor: ContainerExecutor, args: argparse.Namespace) -> None:
+    """Let the backend make the probe image runnable (Docker builds it when missing); one line says so."""
+    try:
+        note = executor.prepare_probe(getattr(args, "probe_image", None) or PROBE_IMAGE)
+    finally:
+        executor.close()
+    if note:
+        print(f"executor-kit verify: {note}", file=sys.stderr)
+
+
+def _exit_code(verdict: int, pytest_status: int) -> int:
+    """The kit's verdict, never milder than pytest's: an interrupted or broken session is not a pass."""
+    broken = pytest_status in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR)
+    return 2 if broken and verdict == 0 else verdict

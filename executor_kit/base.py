@@ -169,6 +169,32 @@ class ContainerExecutor(abc.ABC):
         """
         return None
 
+    def prepare_probe(self, image: str) -> str | None:
+        """Make sure the backend can run the probe image; a one-line note of what was done, or ``None``.
+
+        The conformance suite calls this once before its first launch, so a
+        missing probe image stops the run with one clear line instead of
+        failing every clause. The default does nothing; a backend that can
+        supply the image (``DockerExecutor`` builds it) overrides this.
+
+        Args:
+            image: The probe image the suite will run (``PROBE_IMAGE`` by default).
+
+        Returns:
+            A one-line note (for the user) of what was done, or ``None`` when
+            nothing was needed.
+
+        Raises:
+            ExecutorConfigurationError: with a one-line message, when the
+                backend cannot get the image.
+
+        Example:
+            >>> from executor_kit import MockExecutor
+            >>> MockExecutor().prepare_probe("x") is None
+            True
+        """
+        return None
+
     def close(self) -> None:  # noqa: B027 - an optional hook, a no-op unless overridden
         """Release client resources (connections); the executions are unaffected.
 

@@ -91,6 +91,7 @@ from executor_kit.job import (
     validate_job,
 )
 from executor_kit.labels import MANAGED_LABEL
+from executor_kit.probe.build import build_probe_image
 from executor_kit.status import ExecutionStatus
 
 __all__ = [
@@ -588,6 +589,61 @@ class DockerExecutor(ContainerExecutor):
             client, self._client = self._client, None
         if client is not None:
             client.close()
+
+    # -- the probe image -------------------------------------------------------------------
+    def prepare_probe(self, image: str) -> str | None:
+        """Make sure the engine has the probe image ``image``; build it when it is missing.
+
+        A missing image (under any tag) is built from the packaged probe
+        Dockerfile (``FROM busybox``, never pulled when ``busybox:latest`` is
+        local) with ``build_probe_image`` on this executor's client, and tagged
+        ``image``. A present image is left as it is.
+
+        Args:
+            image: The probe image the conformance suite will run.
+
+        Returns:
+            ``None`` when the image is present; after building it,
+            ``"built probe image IMAGE from local busybox (it was missing)"``.
+
+        Raises:
+            ExecutorConfigurationError: in one line, when ``image`` is not a valid
+                reference or the build fails (for instance without a base image).
+            ExecutorConnectionError: when the daemon cannot be reached.
+
+        Example:
+            >>> DockerExecutor().prepare_probe("Not An Image")  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            ...
+            executor_kit.errors.ExecutorConfigurationError: probe image 'Not An Image' cannot be used: ... reference ...
+        """
+        problem = image_reference_problem(image)
+        if problem is not None:
+            raise ExecutorConfigurationError(f"probe image {image!r} cannot be used: {problem}", backend="docker")
+        if self._has_image(image):
+            return None
+        self._build_probe(image)
+        return f"built probe image {image} from local busybox (it was missing)"
+
+    def _has_image(self, image: str) -> bool:
+        with docker_errors(f"inspect image {image!r}"):
+            try:
+                self.api.inspect_image(image)
+            except docker.errors.NotFound:
+                return False
+        return True
+
+    def _build_probe(self, image: str) -> None:
+        """Build the probe as ``image``; any build failure becomes one configuration-error line."""
+        try:
+            build_probe_image(self.client, tag=image)
+        except (ExecutorConfigurationError, ExecutorResourceError, docker.errors.NotFound) as exc:
+            reason = str(exc).strip().partition("\n")[0]
+            raise ExecutorConfigurationError(
+                f"probe image {image} is missing and could not be built: {reason}; "
+                "run `executor-kit build-probe` or pass --probe-image",
+                backend="docker",
+            ) from exc
 
     # -- launch ----------------------------------------------------------------------------
     def launch_job(self, job: JobLike) -> tuple[bool, str]:

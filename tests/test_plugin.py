@@ -226,11 +226,14 @@ def test_report_files_have_the_documented_shape(pytester: pytest.Pytester) -> No
     report = json.loads((pytester.path / "report.json").read_text(encoding="utf-8"))
     assert report["target"] == "mock"
     assert [clause["id"] for clause in report["clauses"]] == [clause.id for clause in CLAUSES]
+    assert report["schema"] == "executor-kit-report/1" and report["exit_code"] == 0 and not report["partial"]
+    assert report["started"] <= report["finished"] and report["kit_version"]
     for entry in report["clauses"]:
-        assert {"id", "level", "verdict", "message"} <= set(entry)
+        assert {"id", "level", "verdict", "statement", "observed", "hint", "duration"} <= set(entry)
         assert entry["level"] in ("MUST", "SHOULD") and entry["verdict"] == "pass"
     assert report["summary"]["pass"] == N_CLAUSES and report["summary"]["fail"] == 0
-    suite = ET.fromstring((pytester.path / "report.xml").read_text(encoding="utf-8"))
+    suite = ET.fromstring((pytester.path / "report.xml").read_text(encoding="utf-8")).find("testsuite")
+    assert suite is not None and {"errors", "failures", "skipped", "tests", "time", "timestamp"} <= set(suite.attrib)
     assert [case.get("name") for case in suite.iter("testcase")] == [clause.id for clause in CLAUSES]
     assert suite.get("tests") == str(N_CLAUSES) and suite.get("failures") == "0"
     markdown = (pytester.path / "report.md").read_text(encoding="utf-8")
@@ -244,9 +247,11 @@ def test_report_files_record_a_failure(factories: pytest.Pytester) -> None:
     assert result.ret == 1
     report = json.loads((factories.path / "report.json").read_text(encoding="utf-8"))
     assert report["target"] == "factories:timeout_as_failed"
-    verdicts = {entry["id"]: (entry["verdict"], entry["message"]) for entry in report["clauses"]}
+    verdicts = {entry["id"]: (entry["verdict"], entry["observed"]) for entry in report["clauses"]}
     assert verdicts["TIMEOUT-001"] == ("pass", "")
-    assert verdicts["TIMEOUT-002"][0] == "fail" and "[TIMEOUT-002]" in verdicts["TIMEOUT-002"][1]
+    assert verdicts["TIMEOUT-002"][0] == "fail" and "want True and 'timeout'" in verdicts["TIMEOUT-002"][1]
+    assert {verdict for key, (verdict, _) in verdicts.items() if "TIMEOUT" not in key} == {"not-run"}
+    assert report["partial"] and report["exit_code"] == 1
     assert report["summary"]["fail"] == 1 and report["summary"]["must_failed"] == 1
     suite = ET.fromstring((factories.path / "report.xml").read_text(encoding="utf-8"))
     failed = [case.get("name") for case in suite.iter("testcase") if case.find("failure") is not None]
@@ -259,6 +264,7 @@ def test_na_is_reported_as_skipped_in_junit(pytester: pytest.Pytester) -> None:
     args = ["--executor=mock", f"--executor-config={config}", "-k", "LIMITS", *_report_args(pytester)]
     assert run(pytester, *args).ret == 0
     report = json.loads((pytester.path / "report.json").read_text(encoding="utf-8"))
-    assert [entry["verdict"] for entry in report["clauses"]] == ["n/a", "n/a"]
-    suite = ET.fromstring((pytester.path / "report.xml").read_text(encoding="utf-8"))
-    assert suite.get("skipped") == "2"
+    verdicts = {entry["id"]: entry["verdict"] for entry in report["clauses"]}
+    assert [verdicts[key] for key in verdicts if key.startswith("LIMITS")] == ["n/a", "n/a"]
+    suite = ET.fromstring((pytester.path / "report.xml").read_text(encoding="utf-8")).find("testsuite")
+    assert suite is not None and suite.get("skipped") == str(N_CLAUSES)  # 2 n/a, the rest deselected

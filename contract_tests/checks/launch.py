@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from contract_tests.checks import check
-from contract_tests.harness import Harness
+from contract_tests.harness import Harness, parallel_map
 from executor_kit.errors import ExecutorConfigurationError
 from executor_kit.probe import MISSING_IMAGE, Probe
 
@@ -40,8 +39,7 @@ def ids_unique(h: Harness) -> None:
 
 @check("LAUNCH-003")
 def ids_unique_concurrently(h: Harness) -> None:
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        ids = list(pool.map(lambda i: h.launch(h.job(Probe().out(f"thread {i}"))), range(16)))
+    ids = parallel_map(lambda i: h.launch(h.job(Probe().out(f"thread {i}"))), range(16))
     duplicates = sorted({eid for eid in ids if ids.count(eid) > 1})
     assert not duplicates, f"16 concurrent launches returned duplicate ids: {duplicates}"
 
