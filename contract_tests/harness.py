@@ -193,6 +193,12 @@ class Harness:
         self.secrets: set[str] = set()
         #: ``time.monotonic()`` after which no clause starts (the run's ``--timeout``).
         self.deadline: float | None = None
+        #: Set when the run stops (interrupt, cleanup): a check still running launches and waits no more.
+        self.stopping = threading.Event()
+
+    def _go_on(self) -> None:
+        if self.stopping.is_set():
+            raise KeyboardInterrupt("the conformance run is stopping")
 
     def clause_limit(self) -> float:
         """Wall-clock seconds the next clause may take: the profile's limit, cut by the run's deadline.
@@ -241,6 +247,7 @@ class Harness:
             >>> h.launch(h.job(Probe())).startswith("mock-")
             True
         """
+        self._go_on()
         result = self.executor.launch_job(job)
         ok, value = result
         if ok:
@@ -266,6 +273,7 @@ class Harness:
         Example:
             >>> Harness(__import__("executor_kit").get_executor("mock")).sleep(1)
         """
+        self._go_on()
         self.executor.clock.sleep(seconds)
 
     def wait_for(self, predicate: Callable[[], bool], deadline: float, what: str) -> None:
@@ -385,6 +393,7 @@ class Harness:
             >>> _ = h.start(Probe().sleep(60)); h.close()
             []
         """
+        self.stopping.set()
         listed = self._quietly(self.executor.find_executions, {RUN_LABEL: self.run_id})
         unrecorded = [eid for eid in listed if eid not in self.launched] if isinstance(listed, list) else []
         launched = [*self.launched, *unrecorded]

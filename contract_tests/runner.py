@@ -111,7 +111,12 @@ def _attempt(clause: Clause, harness: Harness, limit: float) -> tuple[str, str]:
     outcome: list[tuple[str, str]] = []
     worker = threading.Thread(target=_run_check, args=(clause, harness, outcome), daemon=True, name=clause.id)
     worker.start()
-    worker.join(limit)
+    try:
+        worker.join(limit)
+    except BaseException:  # interrupted: the check launches no more, and ends before the cleanup starts
+        harness.stopping.set()
+        worker.join(harness.profile.launch_deadline)
+        raise
     if outcome:
         return outcome[0]
     return "inconclusive", f"not judged: no answer within {limit:g} s (a hanging call?); the run went on"

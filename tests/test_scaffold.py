@@ -1,11 +1,18 @@
 """``executor-kit init``: the scaffold installs, registers, and lists every clause as a to-do.
 
 The module fixture does what a new implementer does: ``executor-kit init``
-into a temporary directory, install the result (into a fresh
-``venv --system-site-packages``, so the kit's environment is untouched and the
-entry point is real package metadata), and run the generated test module with
-pytest in that venv. Right after ``init`` every clause must fail with its hint,
-except the two the base class already keeps (see ``PASS_BEFORE_ANY_CODE``).
+into a temporary directory, install the result into a fresh venv (so the kit's
+environment is untouched and the entry point is real package metadata), and run
+the generated test module with pytest in that venv. Right after ``init`` every
+clause must fail with its hint, except the two the base class already keeps
+(see ``PASS_BEFORE_ANY_CODE``).
+
+The venv sees exactly what the test environment has, nothing from the base
+interpreter: it is made without ``--system-site-packages`` and a ``.pth`` file
+in its purelib adds the running interpreter's purelib and platlib as site
+directories (their own ``.pth`` files, such as an editable install of the kit,
+included). So ``pip --no-build-isolation`` finds hatchling, and pytest finds the
+kit, where the ``dev`` extra put them.
 
 Most of the ~50 s this takes is MODEL-001: its Hypothesis state machine sleeps
 for real between steps against an executor whose launch always raises.
@@ -17,6 +24,7 @@ import dataclasses
 import os
 import subprocess
 import sys
+import sysconfig
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -60,8 +68,15 @@ def _checked(argv: list[str], cwd: Path | None = None) -> subprocess.CompletedPr
 
 
 def _venv(where: Path) -> Path:
-    _checked([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(where)])
-    return where / ("Scripts" if os.name == "nt" else "bin") / "python"
+    """A venv whose imports fall back on this test environment's packages (see the module docstring)."""
+    _checked([sys.executable, "-m", "venv", "--without-pip", str(where)])
+    python = where / ("Scripts" if os.name == "nt" else "bin") / "python"
+    purelib = _checked([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"]).stdout.strip()
+    ours = sysconfig.get_paths()
+    site_dirs = dict.fromkeys(ours[key] for key in ("purelib", "platlib"))  # often one directory: add it once
+    lines = "".join(f"import site; site.addsitedir({site_dir!r})\n" for site_dir in site_dirs)
+    (Path(purelib) / "_executor_kit_test_env.pth").write_text(lines)
+    return python
 
 
 def _install(python: Path, package: Path) -> None:
