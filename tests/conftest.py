@@ -32,12 +32,22 @@ def run_labels() -> dict[str, str]:
 
 
 def _docker_client() -> Any:
-    try:
-        import docker
+    """A client that has pinged the engine, or the exception saying why there is none; nothing is left open.
 
-        client = docker.from_env()
+    The client is ``DockerExecutor``'s: ``docker.from_env()`` against an absent
+    engine leaks the socket of its failed connect (a ResourceWarning, so an error
+    here), and the executor's transport closes it. A client whose ping fails is closed.
+    """
+    try:
+        from executor_kit.docker import DockerExecutor
+
+        client = DockerExecutor().client
+    except Exception as exc:  # any failure (the docker package missing, too) means: no usable engine here
+        return exc
+    try:
         client.ping()
-    except Exception as exc:  # any failure means: no usable engine here
+    except Exception as exc:
+        client.close()
         return exc
     return client
 
