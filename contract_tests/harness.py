@@ -149,6 +149,18 @@ class Finished:
         return self.logs[0]
 
 
+def _never_ended(execution_id: str, seen: list[str]) -> str:
+    """What a workload that never ended showed: its last statuses, naming a word outside the vocabulary.
+
+    Example:
+        >>> _never_ended("e1", ["running", "pending", "pending"])
+        "e1 to end (last statuses ['running', 'pending', 'pending']; 'pending' is not a status word of the contract)"
+    """
+    strange = sorted({status for status in seen if status not in (*TERMINAL, "running", "not-found")})
+    words = "".join(f"; {status!r} is not a status word of the contract" for status in strange)
+    return f"{execution_id} to end (last statuses {seen[-3:]}{words})"
+
+
 def _key(argv: Sequence[str], fields: dict[str, Any]) -> str:
     return repr((list(argv), sorted(fields.items())))
 
@@ -276,8 +288,11 @@ class Harness:
         self._go_on()
         self.executor.clock.sleep(seconds)
 
-    def wait_for(self, predicate: Callable[[], bool], deadline: float, what: str) -> None:
+    def wait_for(self, predicate: Callable[[], bool], deadline: float, what: str | Callable[[], str]) -> None:
         """Poll ``predicate`` until true; fail the check after ``deadline`` seconds.
+
+        ``what`` names what is awaited; a callable is asked only when giving up,
+        so the message can tell what was observed by then.
 
         Example:
             >>> Harness(__import__("executor_kit").get_executor("mock")).wait_for(lambda: True, 1, "x")
@@ -285,7 +300,9 @@ class Harness:
         clock = self.executor.clock
         end = clock.monotonic() + deadline
         while not predicate():
-            assert clock.monotonic() < end, f"gave up after {deadline:g} s waiting for {what}"
+            if clock.monotonic() >= end:
+                described = what() if callable(what) else what
+                raise AssertionError(f"gave up after {deadline:g} s waiting for {described}")
             self.sleep(self.profile.poll_interval)
 
     def status(self, execution_id: str) -> str:
@@ -313,7 +330,7 @@ class Harness:
             seen.append(self.status(execution_id))
             return seen[-1] in TERMINAL
 
-        self.wait_for(ended, deadline or self.profile.finish_deadline, f"{execution_id} to end (saw {seen[-3:]})")
+        self.wait_for(ended, deadline or self.profile.finish_deadline, lambda: _never_ended(execution_id, seen))
         return seen[-1]
 
     # -- shared finished runs ----------------------------------------------

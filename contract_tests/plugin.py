@@ -25,7 +25,7 @@ from contract_tests.ledger import Ledger
 from contract_tests.report import Report
 from contract_tests.runner import new_harness
 from executor_kit.base import ContainerExecutor
-from executor_kit.errors import ExecutorConfigurationError
+from executor_kit.errors import ExecutorConfigurationError, ExecutorError
 from executor_kit.mock.fixture import mock_executor
 from executor_kit.probe import PROBE_IMAGE
 from executor_kit.registry import load_config, resolve_executor
@@ -97,10 +97,20 @@ def pytest_configure(config: pytest.Config) -> None:
     if not target:
         return
     try:
-        config.stash[_EXECUTOR] = resolve_executor(target, load_config(config.getoption("executor_config")))
-    except ExecutorConfigurationError as exc:
+        config.stash[_EXECUTOR] = executor = resolve_executor(target, load_config(config.getoption("executor_config")))
+        _prepare_probe(config, executor)
+    except ExecutorError as exc:
         raise pytest.UsageError(f"--executor {target}: {exc}") from None
     config.args.append(SUITE_MODULE)
+
+
+def _prepare_probe(config: pytest.Config, executor: ContainerExecutor) -> None:
+    """Let the backend make the probe image runnable (Docker builds a missing one); once, on the controller."""
+    if _is_worker(config):
+        return
+    note = executor.prepare_probe(config.getoption("probe_image", None) or PROBE_IMAGE)
+    if note:
+        print(f"executor-kit: {note}", file=sys.stderr)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

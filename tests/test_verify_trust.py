@@ -91,9 +91,13 @@ def test_a_signal_mid_run_exits_2_with_a_complete_report(tmp_path: Path, signum:
     command = [sys.executable, "-m", "executor_kit.cli", "verify", f"{HOSTILE}:HangsOnStatus", "--json", str(report)]
     command += ["--clause-timeout", "10"]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(4)  # inside the first status call, which hangs (cleanup then waits for it: --clause-timeout)
-    process.send_signal(signum)
-    out, err = process.communicate(timeout=60)
+    try:
+        time.sleep(4)  # inside the first status call, which hangs (cleanup then waits for it: --clause-timeout)
+        process.send_signal(signum)
+        out, err = process.communicate(timeout=60)
+    finally:
+        process.kill()  # never an orphaned verify, whatever failed above
+        process.wait()
     assert process.returncode == 2, out + err
     seen = verdicts(report)
     assert any(verdict == "inconclusive" and "interrupted" in why for verdict, why in seen.values()), seen
@@ -113,3 +117,23 @@ def test_xdist_reports_are_complete_and_agree_with_pytest(tmp_path: Path) -> Non
     assert "not-run" not in {verdict for verdict, _ in seen.values()}
     assert "inconclusive" not in {verdict for verdict, _ in seen.values()}
     assert "executor-kit conformance (tests.gallery.broken:MergedStreams)" in result.stdout
+
+
+def test_a_status_outside_the_vocabulary_is_named_in_the_failure(tmp_path: Path) -> None:
+    report = tmp_path / "r.json"
+    result = verify(f"{HOSTILE}:QueuedForever", "--json", str(report), "-k", "HARVEST_001")
+    assert result.returncode == 1, result.stdout + result.stderr  # a failure outranks the partial run
+    verdict, observed = verdicts(report)["HARVEST-001"]
+    assert verdict == "fail"
+    assert "last statuses ['queued', 'queued', 'queued']" in observed, observed
+    assert "'queued' is not a status word of the contract" in observed, observed
+
+
+def test_every_failing_sub_case_of_a_clause_is_reported(tmp_path: Path) -> None:
+    report = tmp_path / "r.json"
+    result = verify(f"{HOSTILE}:SloppyValidation", "--json", str(report), "-k", "LAUNCH_005")
+    verdict, observed = verdicts(report)["LAUNCH-005"]
+    assert verdict == "fail", result.stdout + result.stderr
+    assert "a str command: raised TypeError: can only join an iterable" in observed, observed
+    assert "a negative memory limit: accepted and launched as 'mock-" in observed, observed
+    assert "an empty image" not in observed

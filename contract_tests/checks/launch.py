@@ -87,10 +87,20 @@ class _RawJob:
 
 
 def _refused(h: Harness, job: _RawJob) -> str | None:
+    """``None`` when the invalid job was refused as the contract says, else what happened instead."""
     try:
-        ok, value = h.executor.launch_job(job)  # type: ignore[arg-type]
+        result = h.executor.launch_job(job)  # type: ignore[arg-type]
     except ExecutorConfigurationError:
         return None
+    except Exception as exc:  # judged per sub-case, so one raising case does not mask the others
+        return f"raised {type(exc).__name__}: {exc}"
+    return _refusal_problem(h, result)
+
+
+def _refusal_problem(h: Harness, result: object) -> str | None:
+    if not (isinstance(result, tuple) and len(result) == 2):
+        return f"returned {result!r}, not a 2-tuple"
+    ok, value = result
     if ok:
         h.record(value)
         return f"accepted and launched as {value!r}"
@@ -109,6 +119,6 @@ def invalid_job_refused(h: Harness) -> None:
     }
     problems = {what: _refused(h, job) for what, job in bad.items()}
     failures = {what: problem for what, problem in problems.items() if problem}
-    assert not failures, f"invalid jobs were not refused: {failures}"
+    assert not failures, "invalid jobs were not refused: " + "; ".join(f"{k}: {v}" for k, v in failures.items())
     left = h.executor.find_executions(labels)
     assert not left, f"refused jobs left executions behind: {left}"

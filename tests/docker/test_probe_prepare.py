@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import shutil
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +17,7 @@ import docker.errors
 import pytest
 
 import executor_kit.probe.build
+from contract_tests import CLAUSES
 from executor_kit.docker import DockerExecutor
 from executor_kit.errors import ExecutorConfigurationError
 from executor_kit.probe import PROBE_DIR
@@ -109,3 +114,69 @@ def test_an_invalid_reference_is_refused_before_the_engine_is_asked() -> None:
 
     assert "\n" not in str(caught.value)
     executor.close()
+
+
+# -- end to end, as a user runs it ------------------------------------------------------------
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(command: list[str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False)
+
+
+def _verdicts(path: Path) -> dict[str, str]:
+    return {entry["id"]: entry["verdict"] for entry in json.loads(path.read_text(encoding="utf-8"))["clauses"]}
+
+
+def test_verify_docker_builds_a_missing_probe_image_in_one_line_then_runs(
+    docker_client: Any, throwaway_tag: str, run_labels: dict[str, str], tmp_path: Path
+) -> None:
+    report = tmp_path / "r.json"
+    config = json.dumps({"labels": run_labels, "pull_policy": "never"})
+    command = [sys.executable, "-m", "executor_kit.cli", "verify", "docker", "--config", config]
+    result = _run([*command, "--probe-image", throwaway_tag, "--json", str(report), "-k", "LAUNCH_001 or LOGS_001"])
+
+    assert result.returncode == 2, result.stdout + result.stderr  # a partial run
+    notes = [line for line in result.stderr.splitlines() if "probe image" in line]
+    assert notes == [f"executor-kit verify: built probe image {throwaway_tag} from local busybox (it was missing)"]
+    verdicts = _verdicts(report)
+    assert verdicts["LAUNCH-001"] == verdicts["LOGS-001"] == "pass"
+    assert _present(docker_client, throwaway_tag)
+
+
+def test_verify_docker_with_an_unusable_probe_image_stops_in_one_line(run_labels: dict[str, str]) -> None:
+    config = json.dumps({"labels": run_labels})
+    command = [sys.executable, "-m", "executor_kit.cli", "verify", "docker", "--config", config]
+    result = _run([*command, "--probe-image", "Not An Image"])
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1 and "probe image 'Not An Image' cannot be used" in result.stderr
+
+
+def test_the_pytest_plugin_builds_a_missing_probe_image_too(
+    docker_client: Any, throwaway_tag: str, run_labels: dict[str, str], tmp_path: Path
+) -> None:
+    config = json.dumps({"labels": run_labels, "pull_policy": "never"})
+    options = ["--executor=docker", f"--executor-config={config}", f"--probe-image={throwaway_tag}"]
+    result = _run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *options, "-k", "LAUNCH_001"], tmp_path)
+
+    assert f"executor-kit: built probe image {throwaway_tag} from local busybox (it was missing)" in result.stderr
+    assert "1 passed" in result.stdout, result.stdout + result.stderr
+
+
+def test_xdist_on_docker_gives_a_complete_report_that_agrees_with_pytest(
+    docker_client: Any, run_labels: dict[str, str], tmp_path: Path
+) -> None:
+    pytest.importorskip("xdist")
+    report = tmp_path / "r.json"
+    config = json.dumps({"labels": run_labels, "pull_policy": "never"})
+    options = ["-n", "2", "--executor=docker", f"--executor-config={config}", "--contract-json", str(report)]
+    result = _run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *options], tmp_path)
+
+    data = json.loads(report.read_text(encoding="utf-8"))
+    verdicts = _verdicts(report)
+    assert len(verdicts) == len(CLAUSES)
+    assert not {"not-run", "inconclusive"} & set(verdicts.values()), verdicts
+    assert data["exit_code"] == result.returncode == 0, result.stdout[-3000:] + result.stderr

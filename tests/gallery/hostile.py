@@ -13,10 +13,18 @@ import asyncio
 import threading
 from typing import Any
 
+from executor_kit.errors import ExecutorConfigurationError
 from executor_kit.job import JobLike
 from executor_kit.mock import MockExecutor
 
-__all__ = ["CancelsLaunch", "EchoesSecrets", "ExitsOnLaunch", "HangsOnStatus"]
+__all__ = [
+    "CancelsLaunch",
+    "EchoesSecrets",
+    "ExitsOnLaunch",
+    "HangsOnStatus",
+    "QueuedForever",
+    "SloppyValidation",
+]
 
 
 class CancelsLaunch(MockExecutor):
@@ -47,4 +55,25 @@ class EchoesSecrets(MockExecutor):
         secrets = dict(getattr(job, "secret_environment", None) or {})
         if secrets:
             raise RuntimeError(f"refused secret environment {secrets}")
+        return super().launch_job(job)
+
+
+class QueuedForever(MockExecutor):
+    """``check_status`` answers a word outside the vocabulary, ``"queued"``, for every known execution."""
+
+    def check_status(self, execution_id: str) -> Any:
+        status = super().check_status(execution_id)
+        return status if status == "not-found" else "queued"
+
+
+class SloppyValidation(MockExecutor):
+    """Invalid jobs: a str command raises ``TypeError``, a negative memory limit is launched; the rest is refused."""
+
+    def launch_job(self, job: JobLike) -> tuple[bool, str]:
+        if isinstance(job.command, str):
+            raise TypeError("can only join an iterable")
+        if (job.memory_limit or 0) < 0:
+            job.memory_limit = None
+        if not job.image:
+            raise ExecutorConfigurationError("empty image")
         return super().launch_job(job)
