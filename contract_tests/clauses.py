@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 
-__all__ = ["CLAUSES", "Clause", "Level", "clause_by_id", "families"]
+__all__ = ["CLAUSES", "QUICK", "SUITE_PROFILES", "Clause", "Level", "clause_by_id", "families", "in_profile"]
 
 
 class Level(str, enum.Enum):
@@ -41,6 +41,8 @@ class Clause:
     capability: str | None = None
     #: Whether passing the check demonstrates the capability (for "works anyway").
     shows_capability: bool = True
+    #: Whether the check needs the backend to itself (load, leaks): judged after the others, one at a time.
+    alone: bool = False
 
     @property
     def family(self) -> str:
@@ -53,8 +55,17 @@ class Clause:
         return self.id.rsplit("-", 1)[0]
 
 
-def _c(id_: str, level: str, statement: str, hint: str, capability: str | None = None, *, shows: bool = True) -> Clause:
-    return Clause(id_, Level(level), statement, hint, capability, shows)
+def _c(
+    id_: str,
+    level: str,
+    statement: str,
+    hint: str,
+    capability: str | None = None,
+    *,
+    shows: bool = True,
+    alone: bool = False,
+) -> Clause:
+    return Clause(id_, Level(level), statement, hint, capability, shows, alone)
 
 
 _LIMITS = "supports_resource_limits"
@@ -346,10 +357,45 @@ CLAUSES: tuple[Clause, ...] = (
         "Everything the suite launched is gone after cleanup (checked through the executor "
         "and, where it can list, the backend).",
         "Make cleanup delete every resource; implement find_executions(labels) so leaks can be seen.",
+        alone=True,
     ),
 )
 
 _BY_ID = {clause.id: clause for clause in CLAUSES}
+
+#: The suite's named profiles. ``quick``: the clauses of ``QUICK``, generated inputs at a fifth of
+#: their counts; ``standard``: every clause; ``full``: every clause, generated inputs at four times.
+SUITE_PROFILES = ("quick", "standard", "full")
+
+#: One clause of every family, each one launch round trip deep: a downstream project's CI smoke test.
+QUICK = frozenset(
+    {
+        "LAUNCH-001",
+        "STATUS-001",
+        "LOGS-001",
+        "HARVEST-001",
+        "CLEANUP-001",
+        "ENV-001",
+        "ARGV-001",
+        "TIMEOUT-001",
+        "LIMITS-002",
+        "CAPS-001",
+        "ERRORS-002",
+        "SECRETS-001",
+        "MODEL-001",
+        "LEAKS-001",
+    }
+)
+
+
+def in_profile(clause: Clause, profile: str) -> bool:
+    """Whether the named suite profile judges ``clause``.
+
+    Example:
+        >>> in_profile(clause_by_id("LOGS-002"), "quick"), in_profile(clause_by_id("LOGS-002"), "full")
+        (False, True)
+    """
+    return profile != "quick" or clause.id in QUICK
 
 
 def clause_by_id(clause_id: str) -> Clause:

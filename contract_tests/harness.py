@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import difflib
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from executor_kit.base import ContainerExecutor
+from executor_kit.errors import ExecutorConfigurationError
 from executor_kit.job import ContainerJob
 from executor_kit.labels import RUN_LABEL
 from executor_kit.probe import PROBE_IMAGE, Probe
@@ -81,6 +83,10 @@ class TimeProfile:
             observe it running.
         clause_timeout: Wall-clock seconds one clause may take before it is
             ``inconclusive`` (a hanging call); ``None`` derives it from the others.
+        max_concurrency: At most this many clauses (and shared workloads) at
+            once on a real clock; lower it for a backend with a tight quota.
+        model_budget: Wall-clock seconds the model check may spend starting
+            new steps (it finishes the step it is in, then cleans up).
 
     Example:
         >>> TimeProfile.for_executor(__import__("executor_kit").get_executor("mock")).poll_interval
@@ -92,6 +98,8 @@ class TimeProfile:
     finish_deadline: float = 120.0
     long_sleep: float = 20.0
     clause_timeout: float | None = None
+    max_concurrency: int = 32
+    model_budget: float = 10.0
 
     @property
     def clause_limit(self) -> float:
@@ -106,17 +114,59 @@ class TimeProfile:
         return 2 * (self.launch_deadline + self.finish_deadline + self.long_sleep)
 
     @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> TimeProfile:
+        """A profile from a plain mapping, so production code need not import the test kit.
+
+        Raises:
+            ExecutorConfigurationError: for an unknown key (with a did-you-mean) or a value that is
+                not a positive number (``max_concurrency``: a positive int).
+
+        Example:
+            >>> TimeProfile.from_mapping({"poll_interval": 2, "long_sleep": 30}).long_sleep
+            30.0
+            >>> TimeProfile.from_mapping({"pol_interval": 2})
+            Traceback (most recent call last):
+            ...
+            executor_kit.errors.ExecutorConfigurationError: conformance_profile: unknown key 'pol_interval' \
+(did you mean 'poll_interval'?)
+        """
+        return cls(**{key: _profile_value(key, value) for key, value in values.items()})
+
+    @classmethod
     def for_executor(cls, executor: ContainerExecutor) -> TimeProfile:
-        """The executor's own ``conformance_profile``, else the kit's profile for its name, else the default.
+        """The executor's own ``conformance_profile`` (a ``TimeProfile`` or a mapping), else the kit's for its name.
 
         Example:
             >>> TimeProfile.for_executor(object()).long_sleep  # type: ignore[arg-type]
             20.0
+            >>> class Slow:
+            ...     conformance_profile = {"launch_deadline": 300}
+            >>> TimeProfile.for_executor(Slow()).launch_deadline  # type: ignore[arg-type]
+            300.0
         """
         profile = getattr(executor, "conformance_profile", None)
         if isinstance(profile, TimeProfile):
             return profile
+        if isinstance(profile, Mapping):
+            return cls.from_mapping(profile)
         return _PROFILES.get(getattr(executor, "name", ""), cls())
+
+
+_FIELDS = {field.name: field for field in dataclasses.fields(TimeProfile)}
+
+
+def _profile_value(key: str, value: Any) -> Any:
+    """``value`` checked for the profile field ``key``, as the field's type."""
+    if key not in _FIELDS:
+        guess = difflib.get_close_matches(key, _FIELDS, n=1)
+        hint = f" (did you mean {guess[0]!r}?)" if guess else f"; known: {', '.join(_FIELDS)}"
+        raise ExecutorConfigurationError(f"conformance_profile: unknown key {key!r}{hint}")
+    whole = key == "max_concurrency"
+    valid = isinstance(value, int if whole else (int, float)) and not isinstance(value, bool) and value > 0
+    if not valid and not (key == "clause_timeout" and value is None):
+        kind = "a positive int" if whole else "a positive number of seconds"
+        raise ExecutorConfigurationError(f"conformance_profile: {key} must be {kind}, not {value!r}")
+    return value if whole or value is None else float(value)
 
 
 #: Profiles of the built-in real backends, by executor name.
@@ -147,6 +197,15 @@ class Finished:
             'o'
         """
         return self.logs[0]
+
+
+class _Slot:
+    """One value computed once for every thread that asks (see ``Harness.shared``)."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.ok = False
+        self.value: Any = None
 
 
 def _never_ended(execution_id: str, seen: list[str]) -> str:
@@ -197,8 +256,7 @@ class Harness:
         self.profile = profile or TimeProfile.for_executor(executor)
         self.run_id = f"contract-{uuid.uuid4().hex[:12]}"
         self.launched: list[str] = []
-        self._finished: dict[str, Finished] = {}
-        self._shared: dict[str, Any] = {}
+        self._slots: dict[tuple[str, str], _Slot] = {}
         self._scenarios = list(scenarios)
         self._lock = threading.Lock()
         #: Every secret value handed to the executor, redacted from what reports show.
@@ -207,6 +265,10 @@ class Harness:
         self.deadline: float | None = None
         #: Set when the run stops (interrupt, cleanup): a check still running launches and waits no more.
         self.stopping = threading.Event()
+        #: The ``contract_tests.schedule.Schedule`` judging this run's clauses ahead, if any.
+        self.schedule: Any = None
+        #: The suite profile: how many generated inputs a check tries (see ``examples``).
+        self.depth = "standard"
 
     def _go_on(self) -> None:
         if self.stopping.is_set():
@@ -226,6 +288,16 @@ class Harness:
         if self.deadline is None:
             return self.profile.clause_limit
         return min(self.profile.clause_limit, self.deadline - time.monotonic())
+
+    def examples(self, standard: int) -> int:
+        """How many generated inputs a check tries: ``standard`` scaled by the suite profile.
+
+        Example:
+            >>> h = Harness(__import__("executor_kit").get_executor("mock"))
+            >>> h.examples(20), [setattr(h, "depth", d) or h.examples(20) for d in ("quick", "full")]
+            (20, [4, 80])
+        """
+        return {"quick": max(1, standard // 5), "full": standard * 4}.get(self.depth, standard)
 
     # -- jobs and launches -------------------------------------------------
     def job(self, command: Probe | Sequence[str], **fields: Any) -> ContainerJob:
@@ -350,19 +422,26 @@ class Harness:
     def _key(self, spec: Spec) -> str:
         return _key(self.job(spec[0]).command, spec[1])
 
+    def _obtain(self, spec: Spec) -> Finished:
+        """The finished run of ``spec``: launched once, however many checks ask for it at once."""
+        finished: Finished = self._once(
+            ("run", self._key(spec)), lambda: self.finish(*self.start(spec[0], **dict(spec[1])))
+        )
+        return finished
+
     def _try_run(self, spec: Spec) -> None:
-        # A failure here is not judged: the clause that needs this run runs it again and judges it.
+        # A failure here is not judged (nor kept): the clause that needs this run runs it again and judges it.
         with contextlib.suppress(Exception):
-            self._finished[self._key(spec)] = self.finish(*self.start(spec[0], **dict(spec[1])))
+            self._obtain(spec)
 
     def _warm_up(self) -> None:
-        scenarios, self._scenarios = self._scenarios, []
-        specs = [spec for scenario in scenarios for spec in scenario(self)]
-        fresh = {self._key(spec): spec for spec in specs if self._key(spec) not in self._finished}
-        parallel_map(self._try_run, fresh.values())
+        with self._lock:
+            scenarios, self._scenarios = self._scenarios, []
+        specs = {self._key(spec): spec for scenario in scenarios for spec in scenario(self)}
+        parallel_map(self._try_run, specs.values(), workers=self.profile.max_concurrency)
 
     def run_many(self, specs: Iterable[Spec]) -> list[Finished]:
-        """Launch every spec at once, then wait for each; results are cached.
+        """Launch every spec at once, then wait for each; a run is shared by every check asking for it.
 
         Example:
             >>> h = Harness(__import__("executor_kit").get_executor("mock"))
@@ -370,15 +449,11 @@ class Harness:
             [1, 0]
         """
         self._warm_up()
-        todo = [(spec, self._key(spec)) for spec in specs]
-        fresh = {key: spec for spec, key in todo if key not in self._finished}
-        started = parallel_map(lambda spec: self.start(spec[0], **dict(spec[1])), fresh.values())
-        done = parallel_map(lambda pair: self.finish(*pair), started)
-        self._finished.update(zip(fresh, done, strict=True))
-        return [self._finished[key] for _, key in todo]
+        todo = list(specs)
+        return parallel_map(self._obtain, todo, workers=max(1, len(todo)))
 
     def run(self, command: Probe | Sequence[str], **fields: Any) -> Finished:
-        """Run one workload to its end (cached: same command and fields, same run).
+        """Run one workload to its end (shared: same command and fields, same run).
 
         Example:
             >>> Harness(__import__("executor_kit").get_executor("mock")).run(Probe().exit(3)).job.status
@@ -389,14 +464,44 @@ class Harness:
     def shared(self, key: str, compute: Callable[[], Any]) -> Any:
         """Compute once per harness what several clauses look at (``key`` names it).
 
+        Checks running at once that ask for the same key wait for one
+        computation; a computation that raised is not kept, so the next
+        asker computes (and is judged on) its own.
+
         Example:
             >>> h = Harness(__import__("executor_kit").get_executor("mock"))
             >>> h.shared("x", lambda: [1]) is h.shared("x", lambda: [2])
             True
         """
-        if key not in self._shared:
-            self._shared[key] = compute()
-        return self._shared[key]
+        return self._once(("shared", key), compute)
+
+    def _once(self, key: tuple[str, str], compute: Callable[[], Any]) -> Any:
+        while True:
+            slot, mine = self._claim(key)
+            if mine:
+                return self._fill(key, slot, compute)
+            slot.done.wait()
+            if slot.ok:
+                return slot.value
+
+    def _claim(self, key: tuple[str, str]) -> tuple[_Slot, bool]:
+        with self._lock:
+            slot = self._slots.get(key)
+            if slot is None:
+                slot = self._slots[key] = _Slot()
+                return slot, True
+            return slot, False
+
+    def _fill(self, key: tuple[str, str], slot: _Slot, compute: Callable[[], Any]) -> Any:
+        try:
+            slot.value, slot.ok = compute(), True
+        except BaseException:
+            with self._lock:
+                del self._slots[key]
+            raise
+        finally:
+            slot.done.set()
+        return slot.value
 
     # -- the end -----------------------------------------------------------
     def close(self) -> list[str]:

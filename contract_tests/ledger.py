@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from contract_tests.clauses import CLAUSES, clause_by_id
+from contract_tests.clauses import CLAUSES, clause_by_id, in_profile
 from contract_tests.report import Report
 from contract_tests.runner import ClauseResult
 
@@ -71,6 +71,8 @@ class Ledger:
     """
 
     target: str = ""
+    #: The suite profile (``quick`` leaves clauses out without making the run partial).
+    profile: str = "standard"
     selected: dict[str, str] = dataclasses.field(default_factory=dict)
     results: dict[str, tuple[str, ClauseResult]] = dataclasses.field(default_factory=dict)
     problems: dict[str, str] = dataclasses.field(default_factory=dict)
@@ -133,17 +135,20 @@ class Ledger:
         target = next(iter(judged.values()))[0] if judged else self.target or owner
         reason = self.ended or "not judged: the run ended before this clause (stopped early?)"
         results = [
-            judged[c.id][1] if c.id in judged else _missing(c.id, c.id in mine.values(), problems.get(c.id, reason))
+            judged[c.id][1]
+            if c.id in judged
+            else self._missing(c.id, c.id in mine.values(), problems.get(c.id, reason))
             for c in CLAUSES
         ]
-        return Report(target, results, started=self.started, finished=self.finished or _now())
+        return Report(target, results, started=self.started, finished=self.finished or _now(), profile=self.profile)
 
-
-def _missing(clause_id: str, selected: bool, reason: str) -> ClauseResult:
-    clause = clause_by_id(clause_id)
-    if not selected:
+    def _missing(self, clause_id: str, selected: bool, reason: str) -> ClauseResult:
+        clause = clause_by_id(clause_id)
+        if selected:
+            return ClauseResult(clause, "inconclusive", reason)
+        if not in_profile(clause, self.profile):
+            return ClauseResult(clause, "not-run", f"not in the {self.profile} profile")
         return ClauseResult(clause, "not-run", "deselected: this run is partial")
-    return ClauseResult(clause, "inconclusive", reason)
 
 
 def _decode(value: dict[str, Any]) -> ClauseResult:

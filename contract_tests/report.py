@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from importlib import metadata
 from xml.etree import ElementTree as ET
 
-from contract_tests.clauses import Level
+from contract_tests.clauses import Level, in_profile
 from contract_tests.runner import VERDICTS, ClauseResult
 
 __all__ = ["Report"]
@@ -42,17 +42,23 @@ class Report:
     results: Sequence[ClauseResult]
     started: str = ""
     finished: str = ""
+    #: The suite profile of the run (``quick``, ``standard``, ``full``).
+    profile: str = "standard"
 
     @property
     def partial(self) -> bool:
-        """Whether some clauses were deselected (``-k``), so the run is no verdict on the whole contract.
+        """Whether clauses of the profile were deselected (``-k``), so the run is no verdict on the profile.
+
+        A clause the profile leaves out (``quick``) does not make the run partial.
 
         Example:
             >>> from contract_tests.clauses import clause_by_id
-            >>> Report("x", [ClauseResult(clause_by_id("CAPS-001"), "not-run")]).partial
+            >>> Report("x", [ClauseResult(clause_by_id("CAPS-002"), "not-run")]).partial
             True
+            >>> Report("x", [ClauseResult(clause_by_id("CAPS-002"), "not-run")], profile="quick").partial
+            False
         """
-        return any(result.verdict == "not-run" for result in self.results)
+        return any(r.verdict == "not-run" and in_profile(r.clause, self.profile) for r in self.results)
 
     def summary(self) -> dict[str, int]:
         """Counts per verdict, and per level of failing clauses.
@@ -100,9 +106,10 @@ class Report:
         counts = self.summary()
         musts -= self._count(Level.MUST, "not-run")
         partial = f", {counts['not-run']} not run (partial run)" if self.partial else ""
+        profile = "" if self.profile == "standard" else f" [{self.profile} profile]"
         return (
-            f"executor-kit conformance ({self.target}): {self._count(Level.MUST, 'pass')}/{musts} MUST pass, "
-            f"{self._count(Level.SHOULD, 'pass')} SHOULD pass, {counts['n/a']} n/a, "
+            f"executor-kit conformance ({self.target}){profile}: {self._count(Level.MUST, 'pass')}/{musts} MUST "
+            f"pass, {self._count(Level.SHOULD, 'pass')} SHOULD pass, {counts['n/a']} n/a, "
             f"{counts['inconclusive']} inconclusive{partial}"
         )
 
@@ -118,6 +125,7 @@ class Report:
             "schema": SCHEMA,
             "kit_version": _kit_version(),
             "target": self.target,
+            "profile": self.profile,
             "started": self.started,
             "finished": self.finished,
             "exit_code": self.exit_code(),

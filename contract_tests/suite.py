@@ -24,7 +24,8 @@ import pytest
 from contract_tests.clauses import CLAUSES, Clause
 from contract_tests.harness import Harness
 from contract_tests.ledger import result_property
-from contract_tests.runner import ClauseResult, run_clause
+from contract_tests.runner import ClauseResult
+from contract_tests.schedule import judge
 
 __all__ = ["ContractSuite"]
 
@@ -38,7 +39,7 @@ def _conclude(result: ClauseResult) -> None:
 
 def _make_test(clause: Clause) -> Callable[..., None]:
     def test(self: ContractSuite, contract_harness: Harness, request: pytest.FixtureRequest) -> None:
-        result = run_clause(clause, contract_harness)
+        result = judge(clause, contract_harness)
         target = request.config.getoption("executor", None) or contract_harness.executor.name
         request.node.user_properties.append(result_property(str(target), result))
         _conclude(result)

@@ -9,8 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from contract_tests.plugin import SUITE_MODULE, check_report_paths, collect_reports, load_config
 from contract_tests.report import Report
+from contract_tests.session import (
+    SUITE_MODULE,
+    check_report_paths,
+    collect_reports,
+    load_config,
+    missing_dependency,
+    signals_interrupt,
+)
 from executor_kit.base import ContainerExecutor
 from executor_kit.probe import PROBE_IMAGE
 from executor_kit.registry import resolve_executor
@@ -58,6 +65,8 @@ def _pytest_args(args: argparse.Namespace) -> list[str]:
         "-k": args.select,
         "--clause-timeout": getattr(args, "clause_timeout", None),
         "--contract-timeout": getattr(args, "timeout", None),
+        "--max-concurrency": getattr(args, "max_concurrency", None),
+        "--contract-profile": getattr(args, "profile", None),
     }
     for flag, value in options.items():
         argv += [flag, str(value)] if value is not None else []
@@ -91,6 +100,19 @@ def run_verify(args: argparse.Namespace) -> int:
         ...
         executor_kit.errors.ExecutorConfigurationError: unknown executor 'no-such-backend'; ...
     """
+    problem = missing_dependency()
+    if problem:
+        print(f"executor-kit verify: {problem}", file=sys.stderr)
+        return 2
+    try:
+        with signals_interrupt():  # SIGTERM, like Ctrl-C, ends the run with its cleanup, from the first moment
+            return _run(args)
+    except KeyboardInterrupt:
+        print("executor-kit verify: interrupted before the suite started; nothing was judged", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
     check_report_paths([getattr(args, name, None) for name in ("json", "junit", "markdown")])

@@ -49,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("-k", dest="select", help="only clauses matching this pytest -k expression (a partial run)")
     verify.add_argument("--clause-timeout", type=float, help="seconds one clause may take (default: backend profile)")
     verify.add_argument("--timeout", type=float, help="seconds for the whole run; later clauses are inconclusive")
+    verify.add_argument(
+        "--profile",
+        choices=("quick", "standard", "full"),
+        help="quick: one clause per family (a CI smoke test); standard (default): every clause; full: deeper",
+    )
+    verify.add_argument("--max-concurrency", type=int, help="at most N clauses at once on a real backend (default 32)")
     verify.set_defaults(run=_verify)
     reap = commands.add_parser("reap", help="remove what conformance runs or interrupted tests left behind")
     reap.add_argument("--backend", default="docker", help="registered name or module:callable (default docker)")

@@ -25,7 +25,7 @@ def test_readme_mock_example_passes_as_a_test(pytester: pytest.Pytester) -> None
 def test_readme_quick_start_is_what_ci_runs() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert "pip install . && executor-kit verify" in readme
+    assert "pip install '.[conformance]' && executor-kit verify" in readme
     assert "grep -m1 -- '# the whole test suite' README.md" in ci
     assert re.search(r"^pip install -e '\.\[dev\]' && python -m pytest +# the whole test suite$", readme, re.M)
 

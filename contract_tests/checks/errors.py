@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from contract_tests.checks import check
 from contract_tests.checks.inputs import SECRET_VALUE
-from contract_tests.harness import Harness
+from contract_tests.harness import Harness, parallel_map
 from executor_kit.base import STANDARD_CAPABILITIES
 from executor_kit.errors import ExecutorError
 from executor_kit.job import ContainerJob
@@ -106,8 +106,8 @@ def secrets_not_echoed(h: Harness) -> None:
 
 @check("LEAKS-001")
 def nothing_left(h: Harness) -> None:
-    h.start(Probe().out("finished before the leak check"))
-    h.start(Probe().out("running at the leak check").sleep(h.profile.long_sleep))
+    workloads = [Probe().out("finished before the leak check"), Probe().out("running").sleep(h.profile.long_sleep)]
+    parallel_map(h.start, workloads)
     remaining = h.close()
     assert not remaining, f"still there after cleanup: {remaining}"
     listed = h.executor.find_executions({RUN_LABEL: h.run_id})

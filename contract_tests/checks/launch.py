@@ -39,7 +39,7 @@ def ids_unique(h: Harness) -> None:
 
 @check("LAUNCH-003")
 def ids_unique_concurrently(h: Harness) -> None:
-    ids = parallel_map(lambda i: h.launch(h.job(Probe().out(f"thread {i}"))), range(16))
+    ids = parallel_map(lambda i: h.launch(h.job(Probe().out(f"thread {i}"))), range(16), workers=16)
     duplicates = sorted({eid for eid in ids if ids.count(eid) > 1})
     assert not duplicates, f"16 concurrent launches returned duplicate ids: {duplicates}"
 

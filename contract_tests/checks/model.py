@@ -3,18 +3,31 @@
 Random sequences of launch / status / logs / harvest / cleanup / waiting run
 against the executor; after every step the answers must agree with what the
 contract allows given the history (absorbing states, idempotent harvest and
-cleanup, not-found after cleanup, ids never reused). Bounded: 25 sequences on
-a virtual clock, 3 on a real one, 8 steps each, derandomized so verdicts repeat.
+cleanup, not-found after cleanup, ids never reused). Bounded: on a virtual
+clock 40 sequences of 12 steps whose waits reach past the long workloads' end;
+on a real clock 25 sequences of 10 steps, but no step starts after the time
+profile's ``model_budget`` (wall seconds). Derandomized, so verdicts repeat.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import time
+from collections.abc import Callable
 from typing import Any, ClassVar
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
+from hypothesis.control import current_build_context
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    multiple,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from contract_tests.checks import check
 from contract_tests.harness import TERMINAL, Harness
@@ -43,18 +56,39 @@ def _workload(h: Harness, kind: str) -> Probe:
     return workloads[kind]
 
 
+def _budgeted(function: Callable[..., Any]) -> Callable[..., Any]:
+    """A step that does nothing in a sequence begun after the time budget was spent (a launch adds nothing)."""
+
+    @functools.wraps(function)
+    def step(self: _ContractModel, *args: Any, **kwargs: Any) -> Any:
+        if self.spent:
+            return multiple() if function.__name__ == "launch" else None
+        return function(self, *args, **kwargs)
+
+    return step
+
+
+def _spent(deadline: float) -> bool:
+    """Whether a sequence starting now is past the budget; never for the replay of a failure (it must repeat)."""
+    return time.monotonic() > deadline and not current_build_context().is_final
+
+
 class _ContractModel(RuleBasedStateMachine):
-    """The model; ``h`` is set on a per-run subclass."""
+    """The model; ``h`` and ``deadline`` (``time.monotonic()``) are set on a per-run subclass."""
 
     h: ClassVar[Harness]
+    deadline: ClassVar[float]
     executions = Bundle("executions")
 
     def __init__(self) -> None:
         super().__init__()
+        # Decided once per sequence, so a sequence is all or nothing and its replay does the same.
+        self.spent = _spent(self.deadline)
         self.tracked: dict[str, _Tracked] = {}
         self.seen_ids: set[str] = set()
 
     @rule(target=executions, kind=st.sampled_from(KINDS))
+    @_budgeted
     def launch(self, kind: str) -> str:
         job, execution_id = self.h.start(_workload(self.h, kind))
         assert execution_id not in self.seen_ids, f"id {execution_id!r} was reused"
@@ -63,6 +97,7 @@ class _ContractModel(RuleBasedStateMachine):
         return execution_id
 
     @rule(execution_id=executions)
+    @_budgeted
     def status(self, execution_id: str) -> None:
         tracked, status = self.tracked[execution_id], self.h.status(execution_id)
         expected = "not-found" if tracked.cleaned else tracked.terminal
@@ -71,12 +106,15 @@ class _ContractModel(RuleBasedStateMachine):
             tracked.terminal = status
 
     @rule(execution_id=executions)
+    @_budgeted
     def logs(self, execution_id: str) -> None:
         logs = self.h.executor.get_logs(execution_id)
-        assert all(isinstance(part, str) for part in logs), f"get_logs returned {logs!r}"
+        shaped = isinstance(logs, tuple) and len(logs) == 2 and all(isinstance(part, str) for part in logs)
+        assert shaped, f"get_logs returned {logs!r}, not a (stdout, stderr) tuple of two str"
         assert not self.tracked[execution_id].cleaned or logs == ("", ""), f"logs after cleanup: {logs!r}"
 
     @rule(execution_id=executions)
+    @_budgeted
     def harvest(self, execution_id: str) -> None:
         tracked = self.tracked[execution_id]
         result = self.h.executor.harvest_job(tracked.job)
@@ -86,14 +124,20 @@ class _ContractModel(RuleBasedStateMachine):
         tracked.harvest = snapshot if result else tracked.harvest
 
     @rule(execution_id=executions)
+    @_budgeted
     def cleanup(self, execution_id: str) -> None:
         assert self.h.executor.cleanup(execution_id) is True, "cleanup did not return True"
         self.tracked[execution_id].cleaned = True
 
     @precondition(lambda self: bool(self.tracked))
-    @rule()
-    def wait(self) -> None:
-        self.h.sleep(self.h.profile.poll_interval * 4)
+    @rule(polls=st.sampled_from((1, 4, 16)))
+    @_budgeted
+    def wait(self, polls: int) -> None:
+        # Virtual time is free: wait up to twice the slow workloads' length; on a real clock a few polls.
+        if getattr(self.h.executor.clock, "is_virtual", False):
+            self.h.sleep(self.h.profile.long_sleep * polls / 8)
+        else:
+            self.h.sleep(self.h.profile.poll_interval * min(polls, 4))
 
     def teardown(self) -> None:
         for execution_id in self.tracked:
@@ -102,16 +146,19 @@ class _ContractModel(RuleBasedStateMachine):
 
 @check("MODEL-001")
 def stateful_model(h: Harness) -> None:
-    examples = 25 if getattr(h.executor.clock, "is_virtual", False) else 3
+    virtual = getattr(h.executor.clock, "is_virtual", False)
     options = settings(
-        max_examples=examples,
-        stateful_step_count=8,
+        max_examples=h.examples(40 if virtual else 25),
+        # On a real clock the budget decides which sequences run: a shrinking replay could differ, so no shrinking.
+        phases=list(Phase) if virtual else [Phase.explicit, Phase.generate],
+        stateful_step_count=12 if virtual else 10,
         deadline=None,
         database=None,
         derandomize=True,
         suppress_health_check=list(HealthCheck),
     )
-    machine = type("ContractModel", (_ContractModel,), {"h": h})
+    deadline = time.monotonic() + (h.profile.model_budget if not virtual else float("inf"))
+    machine = type("ContractModel", (_ContractModel,), {"h": h, "deadline": deadline})
     try:
         run_state_machine_as_test(machine, settings=options)  # type: ignore[no-untyped-call,unused-ignore]
     except Exception as exc:  # a flaky replay wraps the real violation: report that one

@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 
 import executor_kit
-from contract_tests.plugin import SUITE_MODULE
+from contract_tests.session import SUITE_MODULE
 from executor_kit.docker import DockerExecutor
 from executor_kit.job import ContainerJob
 from executor_kit.labels import MANAGED_LABEL, RUN_LABEL
