@@ -106,6 +106,21 @@ CLAUSES: tuple[Clause, ...] = (
         "Call executor_kit.job.validate_job(job) first and turn its error into (False, str(error)).",
     ),
     _c(
+        "LAUNCH-006",
+        "MUST",
+        "Ids are never reused: not after cleanup, not by a second executor instance of the same backend.",
+        "Use the backend's own unique ids, or add randomness (uuid4) to any counter; never restart a counter.",
+    ),
+    _c(
+        "LAUNCH-007",
+        "MUST",
+        "launch_job writes only external_execution_id, status and started_at on the job (nothing on a "
+        "refused launch), never mutates the caller's command, environment or labels, and runs the spec "
+        "as it was at the call.",
+        "Copy command, environment and labels when you build the request; write the job only through "
+        "executor_kit.job.mark_launched after the backend accepted it.",
+    ),
+    _c(
         "STATUS-001",
         "MUST",
         "check_status answers only 'running', 'exited', 'failed' or 'not-found'.",
@@ -138,7 +153,7 @@ CLAUSES: tuple[Clause, ...] = (
     _c(
         "STATUS-006",
         "MUST",
-        "Terminal states are absorbing: once 'exited' or 'failed', never 'running' again.",
+        "Terminal states are absorbing: once 'exited' or 'failed', the same word on every later check.",
         "Derive status from the final record of the workload; do not restart or re-create it.",
     ),
     _c(
@@ -146,6 +161,14 @@ CLAUSES: tuple[Clause, ...] = (
         "SHOULD",
         "check_statuses (batch) agrees with check_status for each id, unknown ids included.",
         "Return a dict with every requested id; unknown ones map to 'not-found'.",
+    ),
+    _c(
+        "STATUS-008",
+        "MUST",
+        "Every ending reads its terminal word, also after a settle period: 'exited' for any exit code "
+        "(0, 1, 125-128, 255, a signal death 137/139), 'failed' for a timeout (and an OOM kill).",
+        "Map 'has an exit code' to 'exited' whatever the code; only platform ends (OOM, timeout, lost) are "
+        "'failed'. Read OOM from the platform's flag, not from the exit code 137.",
     ),
     _c(
         "LOGS-001",
@@ -186,7 +209,7 @@ CLAUSES: tuple[Clause, ...] = (
     _c(
         "LOGS-007",
         "MUST",
-        "Logs stay readable after exit until cleanup.",
+        "Logs stay readable after exit until cleanup, for every ending, also after a settle period.",
         "Keep the finished container/task (or its log stream) until cleanup is called.",
     ),
     _c(
@@ -194,6 +217,15 @@ CLAUSES: tuple[Clause, ...] = (
         "MUST",
         "An unknown id gives ('', '').",
         "Treat a missing execution as empty logs, not an exception.",
+    ),
+    _c(
+        "LOGS-009",
+        "MUST",
+        "Output of every shape reaches get_logs and the harvested job byte for byte: no trailing newline, "
+        "CR and CRLF, empty lines, trailing whitespace, characters outside the BMP, multi-byte characters "
+        "across chunk boundaries, large non-ASCII output, both streams interleaved, and no output at all.",
+        "Decode the whole byte stream once (incrementally: codecs.getincrementaldecoder), never per chunk "
+        "or per line; do not strip, split or re-join lines.",
     ),
     _c(
         "HARVEST-001",
@@ -233,6 +265,37 @@ CLAUSES: tuple[Clause, ...] = (
         "Make harvest idempotent: read the same final record each time.",
     ),
     _c(
+        "HARVEST-007",
+        "MUST",
+        "For every ending, harvest_job returns True and records an int exit_code (the workload's own "
+        "code; for a timeout or OOM the platform's code, else -1), the status the code and ending give "
+        "('completed', 'failed', 'timeout') and the same stdout/stderr as get_logs.",
+        "Read the exit code from the platform's final record (never parse it from logs); "
+        "use executor_kit.job.record_result.",
+    ),
+    _c(
+        "HARVEST-008",
+        "MUST",
+        "started_at and completed_at are timezone-aware UTC datetimes with started_at <= completed_at <= "
+        "now, and completed_at is when the workload ended (as closely as the backend knows), not when it "
+        "was harvested.",
+        "Take completed_at from the platform's finish time (Docker State.FinishedAt, ECS stoppedAt), as "
+        "datetime with tzinfo=UTC.",
+    ),
+    _c(
+        "HARVEST-009",
+        "MUST",
+        "A harvest repeated after a settle period returns True and changes nothing, for every ending.",
+        "Keep the final record until cleanup; derive the result from it, never from 'now'.",
+    ),
+    _c(
+        "HARVEST-010",
+        "MUST",
+        "harvest_job writes only exit_code, stdout, stderr, completed_at, status (and failure_reason, "
+        "where the job has it) on the job.",
+        "Write the result through executor_kit.job.record_result and touch nothing else.",
+    ),
+    _c(
         "CLEANUP-001",
         "MUST",
         "Cleaning up a running execution returns True, stops it, and it reads 'not-found'.",
@@ -263,6 +326,15 @@ CLAUSES: tuple[Clause, ...] = (
         "Kill (SIGKILL) after a bounded grace period instead of waiting forever.",
     ),
     _c(
+        "CLEANUP-006",
+        "MUST",
+        "After cleanup, for every ending and forever (also after a settle period): check_status reads "
+        "'not-found', get_logs ('', ''), and harvest_job changes nothing and returns False (True is "
+        "allowed only for a job harvested before).",
+        "Forget the execution completely on cleanup; answer unknown ids as not-found, and never refill a "
+        "job from a deleted record.",
+    ),
+    _c(
         "ENV-001",
         "MUST",
         "Environment values with spaces, '=', quotes, newlines, '$' and Unicode reach the workload exactly.",
@@ -275,10 +347,29 @@ CLAUSES: tuple[Clause, ...] = (
         "Do not drop variables whose value is ''.",
     ),
     _c(
+        "ENV-003",
+        "MUST",
+        "The workload sees the job's environment and secrets together, nothing of the executor's host "
+        "process environment, and the job's values win over variables the backend adds (HOME, HOSTNAME).",
+        "Build the environment from executor_kit.job.job_environment(job) alone (never os.environ), and apply it last.",
+    ),
+    _c(
+        "ENV-004",
+        "MUST",
+        "Generated environment values (any characters but NUL) reach the workload exactly.",
+        "Pass values through untouched: no strip, no quoting, no encoding other than UTF-8.",
+    ),
+    _c(
         "ARGV-001",
         "MUST",
         "argv reaches the workload unchanged: spaces, quotes, '$()', ';', globs, newlines (no shell).",
         "Pass job.command as a list (exec form); never join it into a string or wrap it in 'sh -c'.",
+    ),
+    _c(
+        "ARGV-002",
+        "MUST",
+        "Generated argv elements (any characters but NUL, empty ones too) reach the workload exactly.",
+        "Pass job.command as a list, untouched.",
     ),
     _c(
         "TIMEOUT-001",
@@ -318,6 +409,22 @@ CLAUSES: tuple[Clause, ...] = (
         "MUST",
         "get_capabilities is stable across calls.",
         "Return the same answers each call; do not probe the backend each time.",
+    ),
+    _c(
+        "CLOSE-001",
+        "MUST",
+        "close() releases client resources only: executions keep running to their end, and the executor "
+        "used again after close (it reconnects) and a new instance both see them.",
+        "Close only connections in close(); never stop or delete workloads there (that is cleanup's job).",
+        alone=True,
+    ),
+    _c(
+        "FIND-001",
+        "MUST",
+        "find_executions(labels) lists exactly the executions carrying every given label with exactly "
+        "the given value (no prefix, partial or case-insensitive match); label keys and values reach the "
+        "backend unchanged.",
+        "Filter on every key=value pair, exactly; refuse at launch a label the backend would alter.",
     ),
     _c(
         "ERRORS-001",

@@ -7,6 +7,7 @@ when the committed file differs from what this renders.
 from __future__ import annotations
 
 from contract_tests.clauses import CLAUSES, families
+from contract_tests.coverage import COVERAGE, DECISIONS, ENDINGS
 
 __all__ = ["render_contract"]
 
@@ -37,6 +38,27 @@ def _section(family: str) -> list[str]:
     return [*lines, ""]
 
 
+def _decisions() -> list[str]:
+    intro = ["## Decisions", "", "Where the contract was silent, this was decided (and is checked):", ""]
+    return [*intro, *(f"- {decision}" for decision in DECISIONS), ""]
+
+
+def _coverage() -> list[str]:
+    head = [
+        "## Coverage of endings and shapes",
+        "",
+        "Which endings each clause's check follows a workload through (others look at one workload).",
+        "",
+        "| Clause | " + " | ".join(ENDINGS) + " |",
+        "|---|" + "---|" * len(ENDINGS),
+    ]
+    rows = [
+        f"| {clause_id} | " + " | ".join("✓" if ending in covered else "" for ending in ENDINGS) + " |"
+        for clause_id, covered in COVERAGE.items()
+    ]
+    return [*head, *rows, ""]
+
+
 def render_contract() -> str:
     """The contract document as Markdown.
 
@@ -45,7 +67,7 @@ def render_contract() -> str:
         '# The executor-kit contract'
     """
     body = [line for family in families() for line in _section(family)]
-    return "\n".join([_INTRO, *body])
+    return "\n".join([_INTRO, *body, *_decisions(), *_coverage()])
 
 
 if __name__ == "__main__":

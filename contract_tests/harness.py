@@ -86,7 +86,9 @@ class TimeProfile:
         max_concurrency: At most this many clauses (and shared workloads) at
             once on a real clock; lower it for a backend with a tight quota.
         model_budget: Wall-clock seconds the model check may spend starting
-            new steps (it finishes the step it is in, then cleans up).
+            new sequences of steps.
+        settle: Seconds of quiet after which endings, logs and harvests are
+            observed again (on a virtual clock at least ten minutes).
 
     Example:
         >>> TimeProfile.for_executor(__import__("executor_kit").get_executor("mock")).poll_interval
@@ -100,6 +102,7 @@ class TimeProfile:
     clause_timeout: float | None = None
     max_concurrency: int = 32
     model_budget: float = 10.0
+    settle: float = 3.0
 
     @property
     def clause_limit(self) -> float:
@@ -269,6 +272,9 @@ class Harness:
         self.schedule: Any = None
         #: The suite profile: how many generated inputs a check tries (see ``examples``).
         self.depth = "standard"
+        #: Makes another executor instance of the same backend (``--executor`` sets it), for the
+        #: clauses about ids across instances and about ``close()``.
+        self.new_executor: Callable[[], ContainerExecutor] | None = None
 
     def _go_on(self) -> None:
         if self.stopping.is_set():
@@ -288,6 +294,22 @@ class Harness:
         if self.deadline is None:
             return self.profile.clause_limit
         return min(self.profile.clause_limit, self.deadline - time.monotonic())
+
+    def second_executor(self) -> ContainerExecutor | None:
+        """Another instance of the backend under test, or ``None`` (no factory, or a virtual clock).
+
+        On a virtual clock an instance is a backend of its own (a ``MockExecutor``
+        keeps its executions in memory), so there is no second instance of the same one.
+
+        Example:
+            >>> h = Harness(__import__("executor_kit").get_executor("mock"))
+            >>> h.new_executor = lambda: __import__("executor_kit").get_executor("mock")
+            >>> h.second_executor() is None
+            True
+        """
+        if self.new_executor is None or getattr(self.executor.clock, "is_virtual", False):
+            return None
+        return self.new_executor()
 
     def examples(self, standard: int) -> int:
         """How many generated inputs a check tries: ``standard`` scaled by the suite profile.
@@ -359,6 +381,17 @@ class Harness:
         """
         self._go_on()
         self.executor.clock.sleep(seconds)
+
+    def settle(self) -> None:
+        """Let a quiet period pass (the profile's ``settle``; ten minutes or more on a virtual clock).
+
+        Example:
+            >>> h = Harness(__import__("executor_kit").get_executor("mock")); h.settle()
+            >>> h.executor.clock.monotonic()
+            600.0
+        """
+        virtual = getattr(self.executor.clock, "is_virtual", False)
+        self.sleep(max(600.0, self.profile.settle) if virtual else self.profile.settle)
 
     def wait_for(self, predicate: Callable[[], bool], deadline: float, what: str | Callable[[], str]) -> None:
         """Poll ``predicate`` until true; fail the check after ``deadline`` seconds.

@@ -22,7 +22,7 @@ from executor_kit.errors import (
     ExecutorResourceError,
 )
 from executor_kit.job import redact
-from executor_kit.probe import PROBE_IMAGE
+from executor_kit.probe import PROBE_IMAGE, Probe
 
 __all__ = ["VERDICTS", "ClauseResult", "evaluate", "new_harness", "run_clause"]
 
@@ -81,9 +81,19 @@ class ClauseResult:
         }
 
 
+def _observed(exc: AssertionError) -> str:
+    """The check's own message, without what pytest's assertion rewriting appends (``assert ...``, ``+ where``).
+
+    Example:
+        >>> _observed(AssertionError("read 'failed'" + chr(10) + "assert 'failed' == 'exited'"))
+        "read 'failed'"
+    """
+    return str(exc).split("\nassert ", 1)[0] or "assertion failed"
+
+
 def _judge(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, AssertionError):
-        return "fail", str(exc) or "assertion failed"
+        return "fail", _observed(exc)
     if isinstance(exc, _UNREACHABLE) or not isinstance(exc, Exception):
         return "inconclusive", _unjudged(exc)
     if isinstance(exc, ExecutorError):
@@ -91,9 +101,12 @@ def _judge(exc: BaseException) -> tuple[str, str]:
     return "fail", f"raised {type(exc).__name__}: {exc} (only ExecutorError subclasses may escape an executor)"
 
 
+_COULD_NOT = "the backend could not answer: "
+
+
 def _unjudged(exc: BaseException) -> str:
     if isinstance(exc, Exception):
-        return f"the backend could not answer: {type(exc).__name__}: {exc}"
+        return f"{_COULD_NOT}{type(exc).__name__}: {exc}"
     return f"not judged: the check was ended by {type(exc).__name__}: {exc} (a BaseException)"
 
 
@@ -131,6 +144,30 @@ def _declared(clause: Clause, harness: Harness) -> bool:
         return False
 
 
+def _reachable(harness: Harness) -> bool:
+    """Whether the run has shown the backend reachable: launches succeeded before, and one succeeds now."""
+    if not harness.launched or harness.stopping.is_set():
+        return False
+    try:
+        execution_id = harness.launch(harness.job(Probe().out("is the backend reachable?")))
+    except BaseException:  # any trouble: the backend is not shown reachable
+        return False
+    harness.executor.cleanup(execution_id)
+    return True
+
+
+def _blame(verdict: str, observed: str, harness: Harness) -> tuple[str, str]:
+    """An "unreachable" exception from a backend that answers launches before and after is the executor's fault."""
+    if verdict == "inconclusive" and observed.startswith(_COULD_NOT) and _reachable(harness):
+        reason = observed.removeprefix(_COULD_NOT)
+        return (
+            "fail",
+            f"raised {reason}, yet the backend answered launches before and after "
+            "(a job-level failure is (False, message))",
+        )
+    return verdict, observed
+
+
 def run_clause(clause: Clause, harness: Harness) -> ClauseResult:
     """Run the clause's check and give its verdict.
 
@@ -148,7 +185,7 @@ def run_clause(clause: Clause, harness: Harness) -> ClauseResult:
     if limit <= 0:
         return ClauseResult(clause, "inconclusive", "not judged: the run's --timeout was reached before it")
     start = time.perf_counter()
-    verdict, observed = _attempt(clause, harness, limit)
+    verdict, observed = _blame(*_attempt(clause, harness, limit), harness)
     seconds = time.perf_counter() - start
     if not _declared(clause, harness):
         works = verdict == "pass" and clause.shows_capability

@@ -287,6 +287,7 @@ def harness_for(request: pytest.FixtureRequest, contract_executor: ContainerExec
         _limit(harness, config.getoption("clause_timeout", None), config.getoption("contract_timeout", None))
         _concurrency(harness, config.getoption("max_concurrency", None))
         harness.depth = config.getoption("contract_profile", "standard")
+        harness.new_executor = _factory(request)
         _schedule(request, harness)
         yield harness
 
@@ -298,6 +299,20 @@ def leave_out(config: pytest.Config, items: list[pytest.Item]) -> None:
     if out:
         config.hook.pytest_deselected(items=out)
         items[:] = [item for item in items if item not in out]
+
+
+def _factory(request: pytest.FixtureRequest) -> Any:
+    """How to make a second instance of the executor under test: ``--executor`` again, or the class's own.
+
+    A ``ContractSuite`` subclass may define ``contract_executor_factory`` (a
+    staticmethod or classmethod returning a new instance) for the clauses that
+    need one (ids across instances, ``close()``).
+    """
+    config = request.config
+    target = config.getoption("executor", None)
+    if target:
+        return lambda: resolve_executor(target, load_config(config.getoption("executor_config")))
+    return getattr(request.cls, "contract_executor_factory", None)
 
 
 def _schedule(request: pytest.FixtureRequest, harness: Harness) -> None:

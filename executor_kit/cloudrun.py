@@ -484,6 +484,8 @@ class CloudRunExecutor(ContainerExecutor):
         "supports_networking": False,
         "supports_persistent_storage": False,
         "supports_secrets": True,
+        # The platform stores logs as one entry per line: where a line ends is not kept.
+        "line_oriented_logs": True,
     }
 
     def __init__(

@@ -91,6 +91,7 @@ from executor_kit.job import (
     validate_job,
 )
 from executor_kit.labels import MANAGED_LABEL
+from executor_kit.probe import PROBE_DIGEST_LABEL, probe_digest
 from executor_kit.probe.build import build_probe_image
 from executor_kit.status import ExecutionStatus
 
@@ -124,6 +125,10 @@ DEFAULT_CONFIG: Mapping[str, Any] = {
     "harvest_cleans_up": False,
     "stop_timeout": 0,
     "api_timeout": 60.0,
+    # None: the engine's default (json-file). Engine limits either way: json-file stores a line over 16 KiB
+    # in pieces and turns a multi-byte character cut at a piece's edge into U+FFFD; "local" (engine 20.10)
+    # keeps those bytes but drops the newline ending such a line.
+    "log_driver": None,
 }
 
 _TLS_KEYS = frozenset({"verify", "ca_cert", "client_cert", "client_key"})
@@ -174,6 +179,7 @@ _RULES: dict[str, tuple[Callable[[object], bool], str]] = {
     "harvest_cleans_up": (lambda value: isinstance(value, bool), "a bool"),
     "stop_timeout": (_is_count, "a whole number of seconds >= 0"),
     "api_timeout": (_is_positive, "a number of seconds > 0"),
+    "log_driver": (_is_optional_text, "a logging driver that keeps logs readable, such as 'local', or None"),
 }
 
 
@@ -620,18 +626,20 @@ class DockerExecutor(ContainerExecutor):
         problem = image_reference_problem(image)
         if problem is not None:
             raise ExecutorConfigurationError(f"probe image {image!r} cannot be used: {problem}", backend="docker")
-        if self._has_image(image):
-            return None
+        digest = self._probe_digest_of(image)
+        if digest is not None and digest in ("", probe_digest()):
+            return None  # up to date, or an image the kit did not build: left as it is
         self._build_probe(image)
-        return f"built probe image {image} from local busybox (it was missing)"
+        return f"built probe image {image} from local busybox ({'it was missing' if digest is None else 'out of date'})"
 
-    def _has_image(self, image: str) -> bool:
+    def _probe_digest_of(self, image: str) -> str | None:
+        """The probe digest label of a kit-built image, ``""`` for another image, ``None`` when missing."""
         with docker_errors(f"inspect image {image!r}"):
             try:
-                self.api.inspect_image(image)
+                info = self.api.inspect_image(image)
             except docker.errors.NotFound:
-                return False
-        return True
+                return None
+        return str(((info.get("Config") or {}).get("Labels") or {}).get(PROBE_DIGEST_LABEL, ""))
 
     def _build_probe(self, image: str) -> None:
         """Build the probe as ``image``; any build failure becomes one configuration-error line."""
@@ -698,6 +706,7 @@ class DockerExecutor(ContainerExecutor):
             nano_cpus=round(job.cpu_limit * 1e9) if job.cpu_limit else None,
             network_mode=self.config["network"],
             auto_remove=self.config["auto_remove"],
+            log_config={"Type": self.config["log_driver"], "Config": {}} if self.config["log_driver"] else None,
         )
         return {
             "image": job.image,

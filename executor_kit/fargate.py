@@ -517,6 +517,8 @@ class FargateExecutor(ContainerExecutor):
         "supports_persistent_storage": False,
         "supports_secrets": True,
         "separates_output_streams": True,
+        # The platform stores logs as one entry per line: where a line ends is not kept.
+        "line_oriented_logs": True,
     }
 
     def __init__(

@@ -249,6 +249,9 @@ def record_result(
         >>> job.status, job.exit_code
         ('failed', 3)
     """
+    started = getattr(job, "started_at", None)
+    if isinstance(started, dt.datetime) and started.tzinfo is not None and completed_at < started:
+        completed_at = started  # a quick run the platform's clock ended before ours recorded its start
     status = JobStatus.COMPLETED if exit_code == 0 else JobStatus.FAILED
     job.status = (JobStatus.TIMEOUT if timed_out else status).value
     job.exit_code = exit_code

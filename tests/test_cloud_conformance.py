@@ -24,7 +24,7 @@ class TestEmulatedFargate(ContractSuite):
     def contract_executor(cls) -> Iterator[ContainerExecutor]:
         executor = fargate.emulated_executor()
         yield executor
-        executor.close()
+        executor.shutdown()
 
 
 class TestEmulatedCloudRun(ContractSuite):
@@ -33,7 +33,7 @@ class TestEmulatedCloudRun(ContractSuite):
     def contract_executor(cls) -> Iterator[ContainerExecutor]:
         executor = cloudrun.emulated_executor()
         yield executor
-        executor.close()
+        executor.shutdown()
 
 
 def test_verify_fargate_emulator_exits_zero_with_report(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from contract_tests.clauses import clause_by_id
 from contract_tests.harness import Finished, Harness, Scenario, Spec
 
-__all__ = ["CHECKS", "SCENARIOS", "Check", "check", "finished", "load_checks", "scenario"]
+__all__ = ["CHECKS", "SCENARIOS", "Check", "check", "finished", "load_checks", "same_output", "scenario"]
 
 Check = Callable[[Harness], None]
 
@@ -44,6 +44,24 @@ def finished(h: Harness, spec: Spec) -> Finished:
         'x\\n'
     """
     return h.run_many([spec])[0]
+
+
+def same_output(h: Harness, got: str, want: str) -> bool:
+    """Whether ``got`` is the output ``want``: exactly, or but for where lines end.
+
+    The latter only where the backend declares ``line_oriented_logs`` (it keeps
+    one log entry per line, as Cloud Logging and CloudWatch do).
+
+    Example:
+        >>> from executor_kit import get_executor
+        >>> h = Harness(get_executor("mock"))
+        >>> same_output(h, "a\nb", "a\nb"), same_output(h, "a", "a\n")
+        (True, False)
+    """
+    if got == want:
+        return True
+    lines = bool(h.executor.get_capabilities().get("line_oriented_logs", False))
+    return lines and got.replace("\n", "") == want.replace("\n", "")
 
 
 def check(clause_id: str) -> Callable[[Check], Check]:
@@ -88,6 +106,8 @@ def load_checks() -> dict[str, Check]:
         lifecycle,
         logs,
         model,
+        omission,
+        outcomes,
         resources,
     )
 

@@ -10,6 +10,10 @@ __all__ = ["ARGV_VALUES", "ENV_VALUES", "SECRET_VALUE"]
 
 #: Values that break naive quoting, env-file formats and shells.
 ENV_VALUES = {
+    "KIT_CR": "carriage\rreturn\r\n",
+    "KIT_TRAILING": "trailing  \t",
+    "KIT_ASTRAL": "outside the BMP 𝄞🚀",
+    "KIT_EMPTY_LINES": "\n\nbetween\n\n",
     "KIT_SPACES": "a b  c ",
     "KIT_EQUALS": "a=b==c",
     "KIT_QUOTES": "'single' \"double\"",
@@ -21,6 +25,10 @@ ENV_VALUES = {
 
 #: argv elements a shell would change.
 ARGV_VALUES = (
+    "carriage\rreturn",
+    "trailing  ",
+    "𝄞🚀",
+    "\n\n",
     "two  spaces",
     "'single'",
     '"double"',
@@ -78,6 +86,68 @@ def argv_exact(h: Harness) -> None:
     run = finished(h, RUNS["argv"])
     want = "".join(value + "\n" for value in ARGV_VALUES)
     assert run.stdout == want and run.job.exit_code == 0, f"argv arrived as {run.stdout!r}, want {want!r}"
+
+
+def generated_values(h: Harness, count: int) -> list[str]:
+    """``count`` strings Hypothesis generates (any characters but NUL and lone surrogates), the same each run.
+
+    Example:
+        >>> values = generated_values(Harness(__import__("executor_kit").get_executor("mock")), 12)
+        >>> len(values), values == generated_values(Harness(__import__("executor_kit").get_executor("mock")), 12)
+        (12, True)
+    """
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import strategies as st
+
+    drawn: list[str] = []
+    characters = st.characters(exclude_categories=["Cs"], exclude_characters="\x00")
+
+    options = {"derandomize": True, "database": None, "deadline": None, "phases": [Phase.generate]}
+
+    @settings(max_examples=count, suppress_health_check=list(HealthCheck), **options)  # type: ignore[arg-type]
+    @given(st.text(characters, max_size=24))
+    def draw(value: str) -> None:
+        drawn.append(value)
+
+    draw()
+    return (drawn * count)[:count]  # Hypothesis may stop early once it has seen every small example
+
+
+def _values(h: Harness) -> list[str]:
+    count = h.examples(16)
+    values: list[str] = h.shared(f"generated values {count}", lambda: generated_values(h, count))
+    return values
+
+
+def _generated_env(h: Harness) -> Spec:
+    values = _values(h)
+    names = [f"KIT_GEN_{index}" for index in range(len(values))]
+    return _printing(tuple(names), "env"), {"environment": dict(zip(names, values, strict=True))}
+
+
+def _generated_argv(h: Harness) -> Spec:
+    return _printing(tuple(_values(h)), "out"), {}
+
+
+@scenario
+def _generated(h: Harness) -> list[Spec]:
+    return [_generated_env(h), _generated_argv(h)]
+
+
+@check("ENV-004")
+def generated_environment(h: Harness) -> None:
+    spec = _generated_env(h)
+    run = finished(h, spec)
+    want = "".join(value + "\n" for value in spec[1]["environment"].values())
+    assert run.stdout == want, f"generated values arrived as {run.stdout!r}, want {want!r}"
+
+
+@check("ARGV-002")
+def generated_argv(h: Harness) -> None:
+    values = _values(h)
+    run = finished(h, _generated_argv(h))
+    want = "".join(value + "\n" for value in values)
+    assert run.stdout == want, f"generated argv arrived as {run.stdout!r}, want {want!r}"
 
 
 @check("SECRETS-001")

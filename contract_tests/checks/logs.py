@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
-from contract_tests.checks import check, finished, scenario
+from contract_tests.checks import check, finished, same_output, scenario
 from contract_tests.harness import Harness, Spec
-from executor_kit.probe import Probe
+from executor_kit.probe import Probe, interpret
 
 __all__: list[str] = []
 
 UNICODE_OUT = "héllo wörld ✓ 日本語 🚀 \u200b zero-width"
 UNICODE_ERR = "ошибка ✗ — ñ"
 
+#: Output of every awkward shape, both streams interleaved (LOGS-009).
+SHAPES = (
+    Probe()
+    .raw("out", "no newline yet, ")
+    .raw("err", "stderr first\r\n")
+    .raw("out", "CRLF\r\nCR only\rLF\n\n\nafter two empty lines\ntrailing spaces   \ttab\t\n")
+    .raw("err", "outside the BMP: 𝄞 🚀 and inside: ✓ é\n")
+    .repeat("out", 3000, "é🚀日" * 9 + "\n")  # 243 KB of multi-byte characters in short lines
+    .repeat("err", 5000, "ж")
+    .repeat("out", 150000, "x")
+    .raw("err", "   ")
+    .raw("out", "\nthe end, without a newline")
+)
+
 RUNS: dict[str, Spec] = {
+    "shapes": (SHAPES, {}),
     "separate": (Probe().out("to stdout").err("to stderr").out("stdout again"), {}),
     "large": (Probe().lines("out", 20000, 80), {}),
     "long": (Probe().lines("err", 3, 100000), {}),
@@ -20,7 +35,6 @@ RUNS: dict[str, Spec] = {
         Probe().out("first line").lines("out", 500, 20).out("the very last line").err("last on stderr").exit(0),
         {},
     ),
-    "after": (Probe().out("after exit").err("after exit on stderr").exit(1), {}),
 }
 
 
@@ -83,12 +97,14 @@ def logs_while_running(h: Harness) -> None:
     assert status == "running", f"the workload read {status!r} (it sleeps {h.profile.long_sleep:g} s)"
 
 
-@check("LOGS-007")
-def logs_after_exit(h: Harness) -> None:
-    run = finished(h, RUNS["after"])
-    h.sleep(h.profile.poll_interval)
-    logs = h.executor.get_logs(run.execution_id)
-    assert logs == ("after exit\n", "after exit on stderr\n"), f"after exit get_logs returned {logs!r}"
+@check("LOGS-009")
+def every_shape_exact(h: Harness) -> None:
+    run = finished(h, RUNS["shapes"])
+    want = interpret(SHAPES.argv).output_until(float("inf"))
+    for stream, got, expected in zip(("stdout", "stderr"), run.logs, want, strict=True):
+        assert same_output(h, got, expected), f"get_logs {stream}: {_mismatch(got, expected)}"
+    for stream, got, expected in zip(("stdout", "stderr"), (run.job.stdout, run.job.stderr), run.logs, strict=True):
+        assert got == expected, f"the harvested job's {stream} differs from get_logs: {_mismatch(got, expected)}"
 
 
 @check("LOGS-008")

@@ -63,14 +63,24 @@ def _budgeted(function: Callable[..., Any]) -> Callable[..., Any]:
     def step(self: _ContractModel, *args: Any, **kwargs: Any) -> Any:
         if self.spent:
             return multiple() if function.__name__ == "launch" else None
-        return function(self, *args, **kwargs)
+        start = time.monotonic()
+        try:
+            return function(self, *args, **kwargs)
+        finally:
+            self.step_times.append(time.monotonic() - start)
 
     return step
 
 
-def _spent(deadline: float) -> bool:
-    """Whether a sequence starting now is past the budget; never for the replay of a failure (it must repeat)."""
-    return time.monotonic() > deadline and not current_build_context().is_final
+def _spent(machine: type[_ContractModel]) -> bool:
+    """Whether a sequence starting now would end past the budget (at the mean step time so far).
+
+    Never for the replay of a failure: it must repeat what failed.
+    """
+    times = machine.step_times
+    mean = sum(times) / len(times) if times else 0.0
+    ends = time.monotonic() + mean * machine.steps
+    return ends > machine.deadline and not current_build_context().is_final
 
 
 class _ContractModel(RuleBasedStateMachine):
@@ -78,12 +88,14 @@ class _ContractModel(RuleBasedStateMachine):
 
     h: ClassVar[Harness]
     deadline: ClassVar[float]
+    steps: ClassVar[int]
+    step_times: ClassVar[list[float]]
     executions = Bundle("executions")
 
     def __init__(self) -> None:
         super().__init__()
         # Decided once per sequence, so a sequence is all or nothing and its replay does the same.
-        self.spent = _spent(self.deadline)
+        self.spent = _spent(type(self))
         self.tracked: dict[str, _Tracked] = {}
         self.seen_ids: set[str] = set()
 
@@ -147,18 +159,20 @@ class _ContractModel(RuleBasedStateMachine):
 @check("MODEL-001")
 def stateful_model(h: Harness) -> None:
     virtual = getattr(h.executor.clock, "is_virtual", False)
+    steps = 12 if virtual else 10
     options = settings(
         max_examples=h.examples(40 if virtual else 25),
         # On a real clock the budget decides which sequences run: a shrinking replay could differ, so no shrinking.
         phases=list(Phase) if virtual else [Phase.explicit, Phase.generate],
-        stateful_step_count=12 if virtual else 10,
+        stateful_step_count=steps,
         deadline=None,
         database=None,
         derandomize=True,
         suppress_health_check=list(HealthCheck),
     )
     deadline = time.monotonic() + (h.profile.model_budget if not virtual else float("inf"))
-    machine = type("ContractModel", (_ContractModel,), {"h": h, "deadline": deadline})
+    fields = {"h": h, "deadline": deadline, "steps": steps, "step_times": []}
+    machine = type("ContractModel", (_ContractModel,), fields)
     try:
         run_state_machine_as_test(machine, settings=options)  # type: ignore[no-untyped-call,unused-ignore]
     except Exception as exc:  # a flaky replay wraps the real violation: report that one

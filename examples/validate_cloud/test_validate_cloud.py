@@ -21,4 +21,4 @@ class TestEmulatedCloudRun(ContractSuite):
     def contract_executor(cls) -> Iterator[CloudRunExecutor]:
         executor = emulated_executor()  # starts the emulation, on a virtual clock shared with the executor
         yield executor
-        executor.close()  # stops it; any request it did not serve would have failed
+        executor.shutdown()  # stops it; any request it did not serve would have failed

@@ -59,6 +59,7 @@ import json
 import re
 import threading
 import uuid
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -814,13 +815,13 @@ class EmulatedCloudRunExecutor(CloudRunExecutor):
         """
         return "cloudrun"
 
-    def close(self) -> None:
-        """Close the session and stop the emulation.
+    def shutdown(self) -> None:
+        """Close the session and stop the emulation (``close()`` alone leaves the emulated backend running).
 
         Example:
-            >>> emulated_executor().close()
+            >>> emulated_executor().shutdown()
         """
-        super().close()
+        self.close()
         emulator = getattr(self, "emulator", None)
         if emulator is not None:
             emulator.stop()
@@ -829,7 +830,9 @@ class EmulatedCloudRunExecutor(CloudRunExecutor):
 def emulated_executor(config: Mapping[str, Any] | None = None) -> EmulatedCloudRunExecutor:
     """Start an emulation and return an executor on it (for ``executor-kit verify``).
 
-    The emulation intercepts HTTP until ``executor.close()``. Both share a
+    The emulation intercepts HTTP until ``executor.shutdown()`` (or until the
+    executor is collected): ``close()`` releases the client only, as the
+    contract says, and the emulated backend runs on. Both share a
     ``VirtualClock``, so nothing sleeps. ``config`` is merged over the
     emulator's settings (``create_job`` on, anonymous credentials).
 
@@ -842,4 +845,5 @@ def emulated_executor(config: Mapping[str, Any] | None = None) -> EmulatedCloudR
     emulator = CloudRunEmulator(clock=VirtualClock())
     executor = EmulatedCloudRunExecutor(emulator.config(**dict(config or {})), clock=emulator.clock)
     executor.emulator = emulator.start()
+    weakref.finalize(executor, emulator.stop)
     return executor

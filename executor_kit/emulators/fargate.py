@@ -51,6 +51,7 @@ import functools
 import json
 import threading
 import uuid
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -523,17 +524,17 @@ class EmulatedFargateExecutor(FargateExecutor):
         """
         return "fargate"
 
-    def close(self) -> None:
-        """Close the clients, then stop the emulator.
+    def shutdown(self) -> None:
+        """Close the clients, then stop the emulator (``close()`` alone leaves the emulated AWS running).
 
         Example:
             >>> executor = emulated_executor()
             >>> emulator = executor.emulator
-            >>> executor.close()
+            >>> executor.shutdown()
             >>> emulator.endpoint_url  # stopped with it
             ''
         """
-        super().close()
+        self.close()
         self.emulator.stop()
 
 
@@ -558,7 +559,9 @@ def emulated_executor(config: Mapping[str, Any] | None = None) -> EmulatedFargat
     )
     emulator.start()
     try:
-        return EmulatedFargateExecutor({**emulator.executor_config(), **settings}, emulator=emulator)
+        executor = EmulatedFargateExecutor({**emulator.executor_config(), **settings}, emulator=emulator)
     except BaseException:
         emulator.stop()
         raise
+    weakref.finalize(executor, emulator.stop)  # close() releases clients only; the emulated AWS runs until then
+    return executor

@@ -13,7 +13,11 @@ argv with ``interpret``. The argv is ``probe STEP...``, the steps run in order:
 ``alloc MIB``                 allocate and touch MIB mebibytes, then free them
 ``lines STREAM COUNT WIDTH``  write COUNT lines to ``out`` or ``err``; line i is
                               ``str(i)`` padded with ``.`` to WIDTH characters
+``raw STREAM TEXT``           write TEXT exactly (no newline added) to ``out`` or ``err``
+``repeat STREAM COUNT TEXT``  write TEXT COUNT times, nothing added, to ``out`` or ``err``
 ``ignore-term``               ignore SIGTERM and SIGINT from now on
+``die SIGNAL``                end as a process killed by signal number SIGNAL
+                              does: exit code 128 + SIGNAL
 ``exit CODE``                 exit with CODE (mod 256) at once
 ============================  ===============================================
 
@@ -25,11 +29,13 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 __all__ = [
     "MISSING_IMAGE",
+    "PROBE_DIGEST_LABEL",
     "PROBE_DIR",
     "PROBE_IMAGE",
     "Probe",
@@ -37,6 +43,7 @@ __all__ = [
     "ProbeRun",
     "interpret",
     "is_probe",
+    "probe_digest",
 ]
 
 #: The tag the suite runs by default on real backends.
@@ -47,6 +54,20 @@ MISSING_IMAGE = "executor-kit-missing-image:absent"
 
 #: The folder holding the probe script and its Dockerfile (the build context).
 PROBE_DIR = Path(__file__).resolve().parent
+
+#: The image label that records which probe (``probe_digest()``) a kit-built probe image holds.
+PROBE_DIGEST_LABEL = "executor-kit-probe-digest"
+
+
+def probe_digest() -> str:
+    """A short hash of the probe script and its Dockerfile: a kit-built image with another one is out of date.
+
+    Example:
+        >>> len(probe_digest()), probe_digest() == probe_digest()
+        (16, True)
+    """
+    content = b"".join((PROBE_DIR / name).read_bytes() for name in ("probe", "Dockerfile"))
+    return hashlib.sha256(content).hexdigest()[:16]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,6 +178,28 @@ def _lines(state: _State) -> None:
     state.write(stream, "".join(str(i).ljust(int(width), ".") + "\n" for i in range(1, int(count) + 1)))
 
 
+def _stream(state: _State) -> str:
+    return "stderr" if state.take() == "err" else "stdout"
+
+
+def _raw(state: _State) -> None:
+    stream = _stream(state)
+    state.write(stream, state.take())
+
+
+def _repeat(state: _State) -> None:
+    stream, count = _stream(state), _number(state, "repeat")
+    text = state.take()
+    if count is not None:
+        state.write(stream, text * int(count))
+
+
+def _die(state: _State) -> None:
+    signal = _number(state, "die")
+    if signal is not None:
+        state.stop((128 + int(signal)) % 256)
+
+
 def _exit(state: _State) -> None:
     code = _number(state, "exit")
     if code is not None:
@@ -175,6 +218,9 @@ _STEPS: dict[str, Callable[[_State], None]] = {
     "sleep": _sleep,
     "alloc": _alloc,
     "lines": _lines,
+    "raw": _raw,
+    "repeat": _repeat,
+    "die": _die,
     "exit": _exit,
     "ignore-term": _ignore_term,
 }
@@ -263,6 +309,18 @@ class Probe:
     def lines(self, stream: str, count: int, width: int) -> Probe:
         """Write numbered lines to ``out`` or ``err``. Example: ``Probe().lines("out", 3, 5)``."""
         return self._add("lines", stream, count, width)
+
+    def raw(self, stream: str, text: str) -> Probe:
+        """Write ``text`` exactly to ``out`` or ``err``. Example: ``Probe().raw("out", "no newline")``."""
+        return self._add("raw", stream, text)
+
+    def repeat(self, stream: str, count: int, text: str) -> Probe:
+        """Write ``text`` ``count`` times to ``out`` or ``err``. Example: ``Probe().repeat("out", 3, "é")``."""
+        return self._add("repeat", stream, count, text)
+
+    def die(self, signal: int) -> Probe:
+        """End as if killed by ``signal`` (exit code 128 + signal). Example: ``Probe().die(9)``."""
+        return self._add("die", signal)
 
     def ignore_term(self) -> Probe:
         """Ignore SIGTERM from now on. Example: ``Probe().ignore_term()``."""

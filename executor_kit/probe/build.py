@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from executor_kit.errors import ExecutorResourceError
-from executor_kit.probe import PROBE_DIR, PROBE_IMAGE
+from executor_kit.probe import PROBE_DIGEST_LABEL, PROBE_DIR, PROBE_IMAGE, probe_digest
 
 __all__ = ["build_probe_image"]
 
@@ -48,7 +48,8 @@ def build_probe_image(client: Any = None, *, tag: str = PROBE_IMAGE) -> str:
         own = client is None
         client = docker.from_env() if own else client
         try:
-            client.images.build(path=str(PROBE_DIR), tag=tag, rm=True, pull=False)
+            labels = {PROBE_DIGEST_LABEL: probe_digest()}
+            client.images.build(path=str(PROBE_DIR), tag=tag, rm=True, pull=False, labels=labels)
         except docker.errors.BuildError as exc:
             detail = _build_log(exc.build_log)
             raise ExecutorResourceError(f"building {tag} failed: {exc.msg}\n{detail}", backend="docker") from exc

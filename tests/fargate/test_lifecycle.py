@@ -145,12 +145,15 @@ def test_job_without_command_uses_the_image_default(
     executor.cleanup(arn)
 
 
-def test_emulated_executor_target_stops_its_server() -> None:
+def test_emulated_executor_target_stops_its_server_on_shutdown_not_on_close() -> None:
     executor = emulated_executor({"start_delay": 3})
     assert executor.name == "fargate"
     assert executor.get_capabilities()["supports_networking"] is False
     endpoint = executor.emulator.endpoint_url
     assert endpoint.startswith("http://127.0.0.1:")
-    executor.close()
+    executor.close()  # the client only: the emulated AWS runs on, as a real one would
+    assert executor.emulator.endpoint_url == endpoint
+    assert executor.check_status("arn:aws:ecs:eu-west-1:123456789012:task/none") == "not-found"
+    executor.shutdown()
     assert executor.emulator.endpoint_url == ""
     executor.close()

@@ -432,7 +432,7 @@ class HarvestDropsLogs(Wrapper):
     """LOGS-007: harvest deletes the log stream, so logs are gone before cleanup."""
 
     clause = "LOGS-007"
-    observed = "after exit get_logs returned ('', '')"
+    observed = "get_logs: ('', '')"
 
     def __init__(self, config: Mapping[str, Any] | None = None) -> None:
         super().__init__(config)
@@ -660,7 +660,7 @@ class JoinedArgv(Wrapper):
     """ARGV-001: argv joined into one string and split again on whitespace."""
 
     clause = "ARGV-001"
-    observed = "argv arrived as 'two\\n"
+    observed = "argv arrived as 'carriage\\n"
 
     def launch_job(self, job: JobLike) -> tuple[bool, str]:
         with _swapped(job, command=" ".join(job.command).split()):
@@ -883,7 +883,10 @@ class NoopCleanup(Wrapper):
 
 
 #: Every broken executor, main ones first (the first per clause is its ``BROKEN`` entry).
+from .broken_depth import DEPTH  # noqa: E402 - the depth gallery builds on the classes above
+
 GALLERY: tuple[type[Wrapper], ...] = (
+    *DEPTH,
     NoStartedAt,
     IdFromJob,
     RacyCounter,

@@ -1,0 +1,81 @@
+"""Where the contract was silent, what was decided; and which endings and shapes each clause is checked on.
+
+Both are rendered into ``docs/contract.md`` beside the clause table, so the
+document, the registry and the checks stay one source.
+"""
+
+from __future__ import annotations
+
+__all__ = ["COVERAGE", "DECISIONS", "ENDINGS"]
+
+#: The decisions that make the contract's silent places checkable, one sentence each.
+DECISIONS: tuple[str, ...] = (
+    "Any exit code the workload gives (0-255, including 125-128, 255 and 128+n after a signal death) reads "
+    "`exited`; only endings the platform imposes (timeout, OOM kill, could not start, lost) read `failed`.",
+    "A harvested execution always has an `int` exit code: the workload's own; for a timeout or an OOM kill the "
+    "code the platform gave (143 or 137 on Docker); `-1` when the platform gives none.",
+    "`started_at` and `completed_at` are timezone-aware UTC datetimes, `started_at <= completed_at <= now`; "
+    "`completed_at` is when the workload ended as closely as the backend knows, never the time of the harvest.",
+    "After `cleanup` an execution is gone forever: `not-found`, `('', '')`, and `harvest_job` changes nothing "
+    "and returns False, or True for a job that was harvested before.",
+    "Ids are never reused: not after cleanup, not by a second executor instance of the same backend "
+    "(a `MockExecutor` instance is a backend of its own).",
+    "`launch_job` writes `external_execution_id`, `status` and `started_at` on the job and nothing else "
+    "(nothing at all when it refuses); `harvest_job` writes only `exit_code`, `stdout`, `stderr`, "
+    "`completed_at` and `status`. Neither mutates the caller's `command`, `environment` or `labels` objects, "
+    "and the workload runs the spec as it was at the `launch_job` call.",
+    "The workload's environment is the job's `environment` plus its `secret_environment`, plus only what the "
+    "platform itself adds (for instance `PATH` from the image, `HOSTNAME`); nothing of the executor's own "
+    "process environment; the job's values win over the platform's.",
+    "`close()` releases client resources only: executions run on, and the executor (reconnecting) or a new "
+    "instance sees them.",
+    "`find_executions(labels)` matches every given key with exactly the given value; no prefix, partial or "
+    "case-insensitive matches.",
+    "An `ExecutorConnectionError`, `ExecutorResourceError` or `ExecutorAuthenticationError` makes a clause "
+    "inconclusive only while the backend really is unreachable: raised although launches succeed before and "
+    "after, it answers a job-level failure with an exception, and the clause fails.",
+    "Pending, provisioning and pulling count as `running`; a job's timeout counts from the launch.",
+)
+
+#: The endings and shapes the checks run workloads through, in the order of the coverage table.
+ENDINGS: tuple[str, ...] = (
+    "exit 0",
+    "exit 1-3",
+    "exit 125-128",
+    "exit 255",
+    "signal death",
+    "no output",
+    "timeout",
+    "OOM",
+    "running",
+    "after settle",
+    "after cleanup",
+    "unknown id",
+)
+
+_ALL_ENDED = ("exit 0", "exit 1-3", "exit 125-128", "exit 255", "signal death", "no output", "timeout", "OOM")
+
+#: Clause id -> the endings and shapes its check covers (clauses not listed look at one workload).
+COVERAGE: dict[str, tuple[str, ...]] = {
+    "STATUS-001": ("exit 0", "running", "after cleanup", "unknown id"),
+    "STATUS-005": ("exit 0", "exit 1-3"),
+    "STATUS-006": ("exit 0", "exit 1-3", "after settle"),
+    "STATUS-008": (*_ALL_ENDED, "after settle"),
+    "LOGS-006": ("running",),
+    "LOGS-007": (*_ALL_ENDED, "after settle"),
+    "LOGS-008": ("unknown id",),
+    "LOGS-009": ("exit 0",),
+    "HARVEST-002": ("exit 0", "exit 1-3", "exit 255"),
+    "HARVEST-004": ("running",),
+    "HARVEST-005": ("unknown id",),
+    "HARVEST-007": _ALL_ENDED,
+    "HARVEST-008": ("exit 0", "after settle"),
+    "HARVEST-009": (*_ALL_ENDED, "after settle"),
+    "CLEANUP-001": ("running",),
+    "CLEANUP-003": ("unknown id",),
+    "CLEANUP-006": (*_ALL_ENDED, "after settle", "after cleanup"),
+    "TIMEOUT-001": ("timeout",),
+    "TIMEOUT-002": ("timeout",),
+    "LIMITS-001": ("OOM",),
+    "MODEL-001": ("exit 0", "exit 1-3", "running", "after cleanup"),
+}
