@@ -10,9 +10,15 @@ under which it shows, and a witness scenario that shows it.
 
 from __future__ import annotations
 
-from . import omission, outcomes, shapes, timing
+from . import concurrency, omission, outcomes, shapes, timing
 from ._base import Bug
 
-GALLERY: dict[type, Bug] = {**outcomes.REGISTRY, **timing.REGISTRY, **shapes.REGISTRY, **omission.REGISTRY}
+GALLERY: dict[type, Bug] = {
+    **outcomes.REGISTRY,
+    **timing.REGISTRY,
+    **shapes.REGISTRY,
+    **omission.REGISTRY,
+    **concurrency.REGISTRY,
+}
 
 __all__ = ["GALLERY", "Bug"]
