@@ -20,6 +20,9 @@ from executor_kit.status import ExecutionStatus
 
 T = TypeVar("T", bound=type)
 
+#: Appended to a sentence the contract does not state as a MUST yet (issue 18, item 1 and "promises of omission").
+NOT_YET = " [not yet a MUST of contract.md: issue 18 asks for it]"
+
 
 @dataclasses.dataclass(frozen=True)
 class Bug:

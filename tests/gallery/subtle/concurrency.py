@@ -8,12 +8,14 @@ network round trip between writing the shared field and reading it back.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from executor_kit import ContainerJob
 from executor_kit.job import JobLike
 from executor_kit.probe import Probe
 from executor_kit.status import ExecutionStatus
@@ -27,12 +29,12 @@ bug = registrar(REGISTRY)
 ROUND_TRIP = 0.002
 
 
-def _released(barrier: threading.Barrier, call: Callable[[], None]) -> None:
+def _released(barrier: threading.Barrier, call: Callable[[], object]) -> None:
     barrier.wait()
     call()
 
 
-def _in_threads(calls: list[Callable[[], None]]) -> None:
+def _in_threads(calls: list[Callable[[], object]]) -> None:
     """Run each call in its own thread, all released at once; re-raise the first failure."""
     barrier = threading.Barrier(len(calls))
     with ThreadPoolExecutor(len(calls)) as pool:
@@ -96,7 +98,7 @@ class RacyLogs(Subtle):
 def _racy_harvest(ex: Any) -> None:
     jobs = [launch(ex, P().out(f"job{i}").exit(i).argv)[0] for i in range(6)]
     ex.advance(1)
-    _in_threads([lambda job=job: ex.harvest_job(job) for job in jobs])
+    _in_threads([functools.partial(ex.harvest_job, job) for job in jobs])
     wrong = [(i, job.exit_code) for i, job in enumerate(jobs) if job.exit_code != i or job.stdout != f"job{i}\n"]
     assert not wrong, f"jobs got another execution's result under threads: {wrong}"
 
@@ -113,7 +115,7 @@ class RacyHarvest(Subtle):
     def harvest_job(self, job: JobLike) -> bool:
         self._current = job.external_execution_id
         time.sleep(ROUND_TRIP)
-        probe = type(job)(image=job.image, command=list(job.command))
+        probe = ContainerJob(image=job.image, command=list(job.command))
         probe.external_execution_id = self._current
         done = super().harvest_job(probe)
         if done:

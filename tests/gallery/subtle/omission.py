@@ -18,7 +18,7 @@ from executor_kit.mock import MockExecutor, Outcome
 from executor_kit.mock.executor import _Execution, _probe_ending
 from executor_kit.probe import MISSING_IMAGE, Probe
 
-from ._base import Bug, Subtle, job_id, registrar
+from ._base import NOT_YET, Bug, Subtle, job_id, registrar
 from ._witness import launch
 
 P = Probe  # witness argvs: P().out("x").exit(3).argv
@@ -26,11 +26,12 @@ REGISTRY: dict[type, Bug] = {}
 bug = registrar(REGISTRY)
 
 L001 = (
-    "LAUNCH-001: launch_job records on the job external_execution_id, status 'running', started_at (and nothing else)."
+    "LAUNCH-001: launch_job records on the job external_execution_id, status 'running', started_at "
+    "(and nothing else)." + NOT_YET
 )
 L004 = "LAUNCH-004: A job-level failure returns (False, message) and leaves nothing behind."
 LK001 = "LEAKS-001: Everything the suite launched is gone after cleanup (through the executor and the backend)."
-FIND = " (find_executions: ids of executions carrying all labels, exactly)"
+FIND = " (find_executions: ids of executions carrying all labels, exactly)" + NOT_YET
 
 
 def _unchanged_after_failed_launch(ex: Any) -> None:
@@ -42,7 +43,7 @@ def _unchanged_after_failed_launch(ex: Any) -> None:
     assert not changed, f"a failed launch changed {changed}"
 
 
-@bug("LAUNCH", L004 + " (BRIEF/issue 18: the job is left unchanged)", "a failed launch", _unchanged_after_failed_launch)
+@bug("LAUNCH", L004 + " (and the job is left unchanged)" + NOT_YET, "a failed launch", _unchanged_after_failed_launch)
 class FailedLaunchMarksJob(Subtle):
     """Airflow-style runners marking the job failed (status, reason, an empty id) when the launch is refused."""
 
@@ -152,7 +153,7 @@ def _late_change(change: Any, argv: list[str], expected: str) -> Any:
 
 @bug(
     "ENV",
-    "ENV-001: Environment values reach the workload exactly (as at the launch_job call).",
+    "ENV-001: Environment values reach the workload exactly (as at the launch_job call)." + NOT_YET,
     "the caller changes job.environment after launch_job",
     _late_change(lambda job: job.environment.update(A="2"), P().env("A").argv, "1\n"),
 )
@@ -164,7 +165,7 @@ class LateEnvironmentReachesWorkload(_DeferredSpec):
 
 @bug(
     "ARGV",
-    "ARGV-001: argv reaches the workload unchanged (as at the launch_job call).",
+    "ARGV-001: argv reaches the workload unchanged (as at the launch_job call)." + NOT_YET,
     "the caller changes job.command after launch_job",
     _late_change(lambda job: job.command.__setitem__(2, "y"), P().out("x").argv, "x\n"),
 )
@@ -337,7 +338,8 @@ def _close_keeps_running(ex: Any) -> None:
 
 @bug(
     "STATUS",
-    "STATUS-004/006: a running workload reads 'running' (base.close: executions are unaffected).",
+    "STATUS-004: A workload that is still running reads 'running' (ContainerExecutor.close: the executions are "
+    "unaffected)." + NOT_YET,
     "close() or leaving the executor's with block",
     _close_keeps_running,
 )

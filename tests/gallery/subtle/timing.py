@@ -15,7 +15,7 @@ from executor_kit.mock import MockExecutor
 from executor_kit.probe import Probe
 from executor_kit.status import ExecutionStatus
 
-from ._base import Bug, Subtle, job_id, naive_utc, registrar
+from ._base import NOT_YET, Bug, Subtle, job_id, naive_utc, registrar
 from ._witness import expect_aware_utc, expect_logs, expect_stable_harvest, expect_status, launch
 
 P = Probe  # witness argvs: P().out("x").exit(3).argv
@@ -333,7 +333,7 @@ class CleanupTombstoneExpires(Subtle):
 
 @bug(
     "LAUNCH",
-    "LAUNCH-001: launch_job records started_at on the job (BRIEF: an aware UTC datetime).",
+    "LAUNCH-001: launch_job records started_at on the job (an aware UTC datetime)." + NOT_YET,
     "every launch",
     expect_aware_utc("started_at"),
 )
@@ -349,7 +349,7 @@ class StartedAtNaive(Subtle):
 
 @bug(
     "HARVEST",
-    "HARVEST-001: harvest sets completed_at (BRIEF: an aware UTC datetime).",
+    "HARVEST-001: harvest sets completed_at (an aware UTC datetime)." + NOT_YET,
     "every harvest",
     expect_aware_utc("completed_at"),
 )
