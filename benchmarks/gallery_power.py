@@ -8,7 +8,8 @@ another family, or not caught at all; then the totals and catch rate, and
 sentence it breaks and the condition under which it shows.
 
 A MUST clause that ends ``inconclusive`` is not a catch (``verify`` exits 2,
-not 1); such entries are marked ``(inconclusive: ...)`` in the list.
+not 1), nor is a failed SHOULD clause (``verify`` exits 0); the list marks
+such entries ``(inconclusive: ...)`` and ``(SHOULD failed: ...)``.
 
 Run: ``python benchmarks/gallery_power.py [--list] [--json FILE]`` (about a
 minute on one core).
@@ -50,9 +51,9 @@ def _entry(catch: Catch) -> str:
     bug = catch.bug
     seen = f" [only: {', '.join(catch.failed)}]" if catch.verdict == OTHER else ""
     unsure = f" (inconclusive: {', '.join(catch.inconclusive)})" if catch.inconclusive else ""
-    return (
-        f"- {catch.cls.__name__} [{bug.family}]{seen}{unsure}\n    breaks: {bug.sentence}\n    when:   {bug.condition}"
-    )
+    should = f" (SHOULD failed: {', '.join(catch.should_failed)})" if catch.should_failed else ""
+    head = f"- {catch.cls.__name__} [{bug.family}]{seen}{unsure}{should}"
+    return f"{head}\n    breaks: {bug.sentence}\n    when:   {bug.condition}"
 
 
 def main() -> int:
@@ -75,7 +76,16 @@ def main() -> int:
         print("\n".join(_entry(catch) for catch in catches if catch.verdict != OWN))
     if args.json:
         entries = [
-            {"name": c.cls.__name__, "family": c.bug.family, "verdict": c.verdict, "failed": list(c.failed)}
+            {
+                "name": c.cls.__name__,
+                "family": c.bug.family,
+                "verdict": c.verdict,
+                "failed": list(c.failed),
+                "inconclusive": list(c.inconclusive),
+                "should_failed": list(c.should_failed),
+                "sentence": c.bug.sentence,
+                "condition": c.bug.condition,
+            }
             for c in catches
         ]
         Path(args.json).write_text(json.dumps({"totals": totals, "entries": entries}, indent=2) + "\n")

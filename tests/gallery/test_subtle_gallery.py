@@ -106,6 +106,11 @@ NOT_CAUGHT = {
     "FindMatchesAnyLabel": "missed",
     "LabelValuesSanitised": "missed",
     "SecretInRejectionMessage": "missed",
+    "MemoryLimitFloorsToGiB": "missed",
+    "SwapDoublesLimit": "missed",
+    "CapabilitiesOverrideReplaces": "missed",
+    "ThrottlingRaisesRaw": "other",
+    "CleanupGivesUpOnTermIgnorer": "missed",
     "RacyStatus": "other",
 }
 

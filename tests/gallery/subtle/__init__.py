@@ -10,7 +10,7 @@ under which it shows, and a witness scenario that shows it.
 
 from __future__ import annotations
 
-from . import concurrency, omission, outcomes, shapes, timing
+from . import concurrency, omission, outcomes, resources, shapes, timing
 from ._base import Bug
 
 GALLERY: dict[type, Bug] = {
@@ -18,6 +18,7 @@ GALLERY: dict[type, Bug] = {
     **timing.REGISTRY,
     **shapes.REGISTRY,
     **omission.REGISTRY,
+    **resources.REGISTRY,
     **concurrency.REGISTRY,
 }
 

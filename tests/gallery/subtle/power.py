@@ -24,7 +24,8 @@ class Catch:
     cls: type
     bug: Bug
     failed: tuple[str, ...]  # MUST clause ids with verdict 'fail'
-    inconclusive: tuple[str, ...]
+    inconclusive: tuple[str, ...]  # MUST clause ids with verdict 'inconclusive'
+    should_failed: tuple[str, ...]  # SHOULD clause ids with verdict 'fail' (they do not decide verify's exit code)
 
     @property
     def verdict(self) -> str:
@@ -40,7 +41,8 @@ def judge(cls: type) -> Catch:
     must = [result for result in results if result.clause.level == Level.MUST]
     failed = tuple(result.clause.id for result in must if result.verdict == "fail")
     inconclusive = tuple(result.clause.id for result in must if result.verdict == "inconclusive")
-    return Catch(cls, GALLERY[cls], failed, inconclusive)
+    should = tuple(r.clause.id for r in results if r.clause.level != Level.MUST and r.verdict == "fail")
+    return Catch(cls, GALLERY[cls], failed, inconclusive, should)
 
 
 def judge_all() -> list[Catch]:
