@@ -255,7 +255,12 @@ class ZeroLimitsMeanUnlimited(Subtle):
         MockExecutor._apply_timeout(execution, timeout or None, ignores_term)
 
 
-@bug("LAUNCH", L001, "cpu_limit below one core (0.5)", _accepted(cpu_limit=0.5))
+@bug(
+    "LAUNCH",
+    "LAUNCH-001: launch_job returns (True, id) with a non-empty str id (for a valid job; cpu_limit is in cores).",
+    "cpu_limit below one core (0.5)",
+    _accepted(cpu_limit=0.5),
+)
 class FractionalCpuRefused(Subtle):
     """ECS/Docker builders using int(cpu_limit) as whole CPUs, then rejecting 0 as invalid."""
 
