@@ -484,6 +484,7 @@ class CloudRunExecutor(ContainerExecutor):
         "supports_networking": False,
         "supports_persistent_storage": False,
         "supports_secrets": True,
+        "separates_output_streams": True,
     }
 
     def __init__(
