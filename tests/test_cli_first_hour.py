@@ -210,3 +210,39 @@ def test_off_a_terminal_only_slow_clauses_get_a_line() -> None:
     _clause_run(live, "s.py::T::test_TIMEOUT_001", 0.2)
     _clause_run(live, "s.py::T::test_CAPS_001", 0.0)
     assert re.fullmatch(r"\n  TIMEOUT-001 took 0\.\d s\n", out.getvalue())
+
+
+# -- the generators ---------------------------------------------------------------------------------------------
+
+
+def test_matrix_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    from contract_tests.matrix import main as matrix
+
+    with pytest.raises(SystemExit) as exited:
+        matrix(["--help"])
+    assert exited.value.code == 0
+    assert "usage: python -m contract_tests.matrix" in capsys.readouterr().out
+
+
+def test_matrix_shows_a_dash_for_a_key_a_backend_does_not_declare() -> None:
+    from contract_tests.matrix import render_matrix
+
+    table = render_matrix(
+        [
+            ("a", {"supports_secrets": True, "separates_output_streams": False}, Report("a", [])),
+            ("b", {"supports_secrets": False}, Report("b", [])),
+        ]
+    )
+    assert "| separates_output_streams | no | — |" in table
+    assert "| supports_secrets | yes | no |" in table
+
+
+def test_docs_check_fails_on_a_stale_file_and_write_fixes_it(tmp_path: Path) -> None:
+    from contract_tests.docs import main as docs
+
+    stale = tmp_path / "contract.md"
+    stale.write_text("# old\n")
+    assert docs(["--check", "--output", str(stale)]) == 1
+    assert stale.read_text() == "# old\n"
+    assert docs(["--output", str(stale)]) == 0
+    assert docs(["--check", "--output", str(stale)]) == 0
