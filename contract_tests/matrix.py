@@ -52,6 +52,7 @@ def render_matrix(columns: Sequence[tuple[str, dict[str, bool], Report]]) -> str
         ... # doctest: +ELLIPSIS
         | | mock |
         |---|---|
+        | separates_output_streams | yes |
         | supports_networking | no |
         ...
     """
