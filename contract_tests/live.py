@@ -38,7 +38,7 @@ class LiveProgress:
     """Reports clauses that run longer than ``after`` seconds.
 
     Args:
-        stream: Where to write; ``None`` means a duplicate of file descriptor 2.
+        stream: Where to write; ``None`` means a duplicate of file descriptor 2, opened when pytest configures.
         tty: Refresh a live line in place (default: whether ``stream`` is a terminal).
         after: Seconds a clause runs before it is shown.
         every: Seconds between two refreshes of the live line.
@@ -56,9 +56,9 @@ class LiveProgress:
     def __init__(
         self, stream: TextIO | None = None, *, tty: bool | None = None, after: float = 1.5, every: float = 0.5
     ) -> None:
-        self._owned = stream is None
-        self.stream = stream if stream is not None else os.fdopen(os.dup(2), "w", encoding="utf-8", errors="replace")
-        self.tty = self.stream.isatty() if tty is None else tty
+        self._owned = stream is None  # then opened at pytest_configure, closed at pytest_unconfigure
+        self.stream = stream
+        self.tty = tty
         self.after = after
         self.every = every
         self._lock = threading.Lock()
@@ -67,10 +67,18 @@ class LiveProgress:
         self._clause = ""
         self._started = 0.0
 
+    def pytest_configure(self) -> None:
+        """Open the copy of file descriptor 2 (pytest's capture replaces the original during tests)."""
+        if self.stream is None:
+            self.stream = os.fdopen(os.dup(2), "w", encoding="utf-8", errors="replace")
+        if self.tty is None:
+            self.tty = self.stream.isatty()
+
     def _write(self, text: str) -> None:
         with self._lock:
-            self.stream.write(text)
-            self.stream.flush()
+            if self.stream is not None:
+                self.stream.write(text)
+                self.stream.flush()
 
     def _tick(self) -> None:
         while not self._done.wait(self.every):
@@ -109,5 +117,6 @@ class LiveProgress:
     def pytest_unconfigure(self) -> None:
         """Close the stream this object opened."""
         self._done.set()
-        if self._owned:
+        if self._owned and self.stream is not None:
             self.stream.close()
+            self.stream = None

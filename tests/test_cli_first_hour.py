@@ -204,6 +204,27 @@ def test_the_live_line_shows_a_slow_clause_with_its_time_on_a_terminal() -> None
     assert "LOGS-003" not in text  # a fast clause shows nothing
 
 
+SLOW_BACKEND = """
+import time
+from executor_kit import MockExecutor
+
+
+class Slow(MockExecutor):
+    def get_capabilities(self):
+        time.sleep(0.9)  # CAPS-002 asks twice or more: well over 1.5 s
+        return super().get_capabilities()
+"""
+
+
+def test_verify_prints_a_line_for_a_slow_clause(tmp_path: Path) -> None:
+    (tmp_path / "slow_backend.py").write_text(SLOW_BACKEND)
+    done = _cli(
+        "verify", "slow_backend:Slow", "-k", "CAPS or LOGS_008", cwd=tmp_path, env={"PYTHONPATH": f"{tmp_path}:{ROOT}"}
+    )
+    assert re.search(r"^  CAPS-002 took \d+\.\d s$", done.stderr, re.MULTILINE), done.stderr
+    assert "running" not in done.stderr  # the refreshed live line is for terminals only
+
+
 def test_off_a_terminal_only_slow_clauses_get_a_line() -> None:
     out = io.StringIO()
     live = LiveProgress(out, tty=False, after=0.1, every=0.05)
