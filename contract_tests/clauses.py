@@ -198,7 +198,8 @@ CLAUSES: tuple[Clause, ...] = (
         "LOGS-005",
         "MUST",
         "The last line written right before exit is not lost.",
-        "Read logs after the workload has ended, from the start, not a live-stream snapshot.",
+        "Read logs from the start after the workload ended (not a live snapshot); hand the workload its output "
+        "descriptors (a pipe, or a file opened once for appending), so nothing it writes is overwritten.",
     ),
     _c(
         "LOGS-006",

@@ -1,15 +1,25 @@
 """Renders the contract document (``docs/contract.md``) from the clause registry.
 
-Run ``python -m contract_tests.docs > docs/contract.md``; the kit's tests fail
-when the committed file differs from what this renders.
+``python -m contract_tests.docs`` writes ``docs/contract.md`` (``--output``
+elsewhere, ``-`` for stdout); ``--check`` writes nothing and exits 1 when the
+file differs from what would be written (CI runs it, and so do the kit's
+tests), so the document cannot go stale.
 """
 
 from __future__ import annotations
 
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
 from contract_tests.clauses import CLAUSES, families
 from contract_tests.coverage import COVERAGE, DECISIONS, ENDINGS
 
-__all__ = ["render_contract"]
+__all__ = ["DEFAULT_OUTPUT", "main", "render_contract"]
+
+#: Where the document lives in a checkout of the kit.
+DEFAULT_OUTPUT = "docs/contract.md"
 
 _INTRO = """# The executor-kit contract
 
@@ -70,5 +80,50 @@ def render_contract() -> str:
     return "\n".join([_INTRO, *body, *_decisions(), *_coverage()])
 
 
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m contract_tests.docs", description="Write the contract document from the clause registry."
+    )
+    parser.add_argument("--output", default=DEFAULT_OUTPUT, help=f"the file to write, - for stdout ({DEFAULT_OUTPUT})")
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if the file is stale")
+    return parser
+
+
+def _check(path: Path, text: str) -> int:
+    current = path.read_text(encoding="utf-8") if path.is_file() else None
+    if current == text:
+        print(f"up to date: {path}")
+        return 0
+    print(f"{path} is stale: run `python -m contract_tests.docs --output {path}`", file=sys.stderr)
+    return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Write (or ``--check``) the contract document; returns the exit code.
+
+    Example:
+        >>> import tempfile
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> out = f"{tmp.name}/contract.md"
+        >>> main(["--output", out, "--check"]), main(["--output", out])
+        (1, 0)
+        >>> main(["--output", out, "--check"])  # doctest: +ELLIPSIS
+        up to date: .../contract.md
+        0
+        >>> tmp.cleanup()
+    """
+    args = _parser().parse_args(argv)
+    text = render_contract()
+    if args.output == "-":
+        sys.stdout.write(text)
+        return 0
+    path = Path(args.output)
+    if args.check:
+        return _check(path, text)
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path}", file=sys.stderr)  # stdout stays clean: `... > docs/contract.md` also works
+    return 0
+
+
 if __name__ == "__main__":
-    print(render_contract(), end="")
+    sys.exit(main())

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import shutil
+import textwrap
 from collections import Counter
 from collections.abc import Sequence
 from importlib import metadata
@@ -183,20 +186,35 @@ class Report:
         head = ["| Clause | Level | Verdict | Statement |", "|---|---|---|---|"]
         return "\n".join([f"**{self.badge()}**", "", *head, *rows, ""])
 
-    def table(self, *, colour: bool = False) -> str:
-        """The terminal table, grouped by clause family.
+    def table(self, *, colour: bool = False, width: int | None = None) -> str:
+        """The terminal table, grouped by clause family, wrapped to the terminal's width.
+
+        Args:
+            colour: Colour the verdicts (never when ``NO_COLOR`` is set to a non-empty value).
+            width: Columns to wrap to; default the terminal's (``COLUMNS`` wins, 80 when unknown).
+
+        A detail line that repeats one printed for an earlier clause (the same
+        stub raising for thirty clauses) reads ``same as CLAUSE``.
 
         Example:
-            >>> Report("x", []).table().splitlines()[0]
-            'executor-kit conformance: x'
+            >>> from contract_tests.clauses import clause_by_id
+            >>> r = Report("x", [ClauseResult(clause_by_id("LOGS-002"), "pass")])
+            >>> print(r.table(width=70))
+            executor-kit conformance: x
+              LOGS
+                LOGS-002     MUST   pass         Large output (20,000 lines) is
+                                                 returned complete and in order.
+            executor-kit conformance (x): 1/1 MUST pass, 0 SHOULD pass, 0 n/a, 0 inconclusive
         """
+        colour = colour and not os.environ.get("NO_COLOR")
+        layout = _Layout(width or shutil.get_terminal_size().columns, colour)
         lines = [f"executor-kit conformance: {self.target}"]
         family = ""
         for result in self.results:
             if result.clause.family != family:
                 family = result.clause.family
                 lines.append(f"  {family}")
-            lines.append(_row(result, colour))
+            lines.append(layout.row(result))
         return "\n".join([*lines, self.badge()])
 
 
@@ -204,11 +222,41 @@ def _paint(text: str, verdict: str, colour: bool) -> str:
     return f"\033[{_COLOURS[verdict]}m{text}\033[0m" if colour else text
 
 
-def _row(result: ClauseResult, colour: bool) -> str:
-    verdict = _paint(f"{result.verdict:<12}", result.verdict, colour)
-    line = f"    {result.clause.id:<12} {result.clause.level.value:<6} {verdict} {result.clause.statement[:70]}"
-    detail = {"fail": result.message.splitlines()[1:], "not-run": []}.get(result.verdict, [result.message])
-    return "\n".join([line, *(f"{' ' * 17}{text.strip()}" for text in detail if text.strip())])
+_STATEMENT_COLUMN = 37  # "    CLAUSE-ID    LEVEL  verdict      " before the statement
+_DETAIL_COLUMN = 17
+_MIN_TEXT = 24  # on a very narrow terminal the text still gets this many columns
+
+
+@dataclasses.dataclass
+class _Layout:
+    """Wraps rows to ``width`` and remembers detail lines already shown (to collapse repeats)."""
+
+    width: int
+    colour: bool
+    seen: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def _wrap(self, text: str, column: int, indent: int = 0) -> list[str]:
+        room = max(self.width - column, _MIN_TEXT)
+        return textwrap.wrap(text, room, subsequent_indent=" " * indent, break_on_hyphens=False) or [""]
+
+    def row(self, result: ClauseResult) -> str:
+        verdict = _paint(f"{result.verdict:<12}", result.verdict, self.colour)
+        head = f"    {result.clause.id:<12} {result.clause.level.value:<6} {verdict} "
+        statement = self._wrap(result.clause.statement, _STATEMENT_COLUMN)
+        lines = [head + statement[0], *(" " * _STATEMENT_COLUMN + text for text in statement[1:])]
+        for detail in self._details(result):
+            lines += [" " * _DETAIL_COLUMN + text for text in self._wrap(detail, _DETAIL_COLUMN, indent=2)]
+        return "\n".join(lines)
+
+    def _details(self, result: ClauseResult) -> list[str]:
+        detail = {"fail": result.message.splitlines()[1:], "not-run": []}.get(result.verdict, [result.message])
+        return [self._collapsed(text.strip(), result.clause.id) for text in detail if text.strip()]
+
+    def _collapsed(self, text: str, clause_id: str) -> str:
+        if not text.startswith("observed:"):
+            return text
+        first = self.seen.setdefault(text, clause_id)
+        return text if first == clause_id else f"observed: same as {first}"
 
 
 def _junit_outcome(case: ET.Element, result: ClauseResult) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from contract_tests.live import LiveProgress
 from contract_tests.report import Report
 from contract_tests.session import (
     SUITE_MODULE,
@@ -118,7 +119,7 @@ def _run(args: argparse.Namespace) -> int:
     check_report_paths([getattr(args, name, None) for name in ("json", "junit", "markdown")])
     _prepare(resolve_executor(args.target, load_config(args.config)), args)
     collect = _Collect()
-    code = pytest.main(_pytest_args(args), plugins=[collect])
+    code = pytest.main(_pytest_args(args), plugins=[collect, LiveProgress()])
     reports = collect.reports()
     if not reports:
         print(f"executor-kit verify: no clause was judged (pytest exit {int(code)})", file=sys.stderr)

@@ -3,18 +3,50 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import shutil
 import sys
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from importlib import metadata
 
 from executor_kit.errors import ExecutorError
 
 __all__ = ["main"]
 
 
-def _verify(args: argparse.Namespace) -> int:
-    from contract_tests.verify import run_verify
+def _version() -> str:
+    try:
+        return metadata.version("executor-kit")
+    except metadata.PackageNotFoundError:  # a source tree that was never installed
+        return "unknown"
 
-    return run_verify(args)
+
+@contextlib.contextmanager
+def _hypothesis_storage() -> Iterator[None]:
+    """Point Hypothesis's storage (``.hypothesis/``) at a temporary directory, unless the user chose one.
+
+    ``verify`` must leave nothing in the directory it runs from; the suite keeps
+    no example database, so nothing of value is lost when the directory goes.
+    """
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        yield
+        return
+    storage = tempfile.mkdtemp(prefix="executor-kit-hypothesis-")
+    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = storage
+    try:
+        yield
+    finally:
+        os.environ.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)
+        shutil.rmtree(storage, ignore_errors=True)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    with _hypothesis_storage():
+        from contract_tests.verify import run_verify
+
+        return run_verify(args)
 
 
 def _reap(args: argparse.Namespace) -> int:
@@ -38,6 +70,7 @@ def _init(args: argparse.Namespace) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="executor-kit", description="Run containers on any backend, one contract.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     verify = commands.add_parser("verify", help="run the conformance suite and print the clause table")
     verify.add_argument("target", nargs="?", default="mock", help="registered name or module:callable (default mock)")
@@ -59,7 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     reap = commands.add_parser("reap", help="remove what conformance runs or interrupted tests left behind")
     reap.add_argument("--backend", default="docker", help="registered name or module:callable (default docker)")
     reap.add_argument("--config", help="the executor's config: JSON object or JSON file")
-    reap.add_argument("--run-label", action="append", default=[], help="only this run id (repeatable)")
+    which = reap.add_mutually_exclusive_group()
+    which.add_argument("--run-label", action="append", default=[], help="remove this run's executions (repeatable)")
+    which.add_argument("--all", action="store_true", help="remove every kit-labelled execution, of every run")
     reap.add_argument("--dry-run", action="store_true", help="list, do not remove")
     reap.set_defaults(run=_reap)
     build = commands.add_parser("build-probe", help="build the probe image on the local Docker engine")
@@ -76,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code.
 
     Example:
-        >>> main(["reap", "--backend", "mock", "--dry-run"])
+        >>> main(["reap", "--backend", "mock", "--all"])
         nothing to reap on mock
         0
     """

@@ -484,6 +484,7 @@ class CloudRunExecutor(ContainerExecutor):
         "supports_networking": False,
         "supports_persistent_storage": False,
         "supports_secrets": True,
+        "separates_output_streams": True,
         # The platform stores logs as one entry per line: where a line ends is not kept.
         "line_oriented_logs": True,
     }

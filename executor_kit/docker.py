@@ -541,6 +541,7 @@ class DockerExecutor(ContainerExecutor):
         "supports_networking": True,
         "supports_persistent_storage": False,
         "supports_secrets": True,
+        "separates_output_streams": True,
     }
 
     def __init__(self, config: Mapping[str, Any] | None = None, *, clock: Clock | None = None) -> None:

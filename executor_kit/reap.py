@@ -57,18 +57,25 @@ def _find(executor: ContainerExecutor, labels: Mapping[str, str]) -> list[str]:
 def run_reap(args: argparse.Namespace) -> int:
     """The ``reap`` command: print what was removed (or would be, with ``--dry-run``).
 
+    Without ``--run-label`` or ``--all`` nothing is removed: the executions of
+    every run are listed (another run may be in progress next door), and a line
+    on stderr says how to remove them.
+
     Example:
-        >>> run_reap(argparse.Namespace(backend="mock", config=None, run_label=[], dry_run=True))
+        >>> run_reap(argparse.Namespace(backend="mock", config=None, run_label=[], all=False, dry_run=False))
         nothing to reap on mock
         0
     """
     sys.path.insert(0, os.getcwd())
     config = load_config(args.config)
+    chosen = bool(args.run_label) or getattr(args, "all", False)
+    dry_run = args.dry_run or not chosen
     with resolve_executor(args.backend, config) as executor:
-        found = reap(executor, run_ids=args.run_label or None, dry_run=args.dry_run)
-    verb = "would remove" if args.dry_run else "removed"
+        found = reap(executor, run_ids=args.run_label or None, dry_run=dry_run)
     for execution_id in found:
-        print(f"{verb} {execution_id}")
+        print(f"{'would remove' if dry_run else 'removed'} {execution_id}")
     if not found:
         print(f"nothing to reap on {args.backend}")
+    elif not chosen:
+        print("executor-kit reap: nothing removed; pass --run-label RUN (repeatable) or --all", file=sys.stderr)
     return 0

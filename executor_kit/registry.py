@@ -250,14 +250,36 @@ def load_config(value: str | None) -> dict[str, Any]:
         Traceback (most recent call last):
         ...
         executor_kit.errors.ExecutorConfigurationError: the executor config must be a JSON object, got list
+        >>> load_config("no-such-config.json")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        executor_kit.errors.ExecutorConfigurationError: the executor config file no-such-config.json was not found ...
     """
     if value is None:
         return {}
-    text = value if value.lstrip().startswith(("{", "[")) or not os.path.isfile(value) else Path(value).read_text()
-    try:
-        config = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ExecutorConfigurationError(f"the executor config is neither JSON nor a JSON file: {exc}") from exc
+    config = _parse_config(value)
     if not isinstance(config, dict):
         raise ExecutorConfigurationError(f"the executor config must be a JSON object, got {type(config).__name__}")
     return config
+
+
+def _parse_config(value: str) -> Any:
+    if not value.lstrip().startswith(("{", "[")) and os.path.isfile(value):
+        return _parse_file(Path(value))
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as exc:
+        if value.lstrip().startswith(("{", "[")):
+            raise ExecutorConfigurationError(f"the executor config is neither JSON nor a JSON file: {exc}") from exc
+        raise ExecutorConfigurationError(
+            f"the executor config file {value} was not found (give a JSON object or the path of a JSON file)"
+        ) from None
+
+
+def _parse_file(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ExecutorConfigurationError(f"cannot read the executor config file {path}: {exc.strerror}") from exc
+    except json.JSONDecodeError as exc:
+        raise ExecutorConfigurationError(f"the executor config file {path} is not valid JSON: {exc}") from exc

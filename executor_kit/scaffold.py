@@ -18,18 +18,22 @@ renamed into place, so a refused or failed ``init`` leaves nothing behind.
 from __future__ import annotations
 
 import argparse
+import json
 import keyword
 import os
 import re
+import shlex
 import shutil
 import sys
 import tempfile
+from importlib import metadata
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 from executor_kit.errors import ExecutorConfigurationError
 from executor_kit.registry import available_executors
 
-__all__ = ["TEMPLATES", "class_name", "render", "run_init"]
+__all__ = ["TEMPLATES", "class_name", "kit_source", "render", "run_init"]
 
 #: Where the templates live: ``__NAME__``, ``__CLASS__``, ``__PACKAGE__`` and ``__DIST__`` are replaced.
 TEMPLATES = Path(__file__).resolve().with_name("scaffold_templates")
@@ -124,12 +128,39 @@ def _umask() -> int:
     return mask
 
 
+def kit_source() -> str:
+    """What ``pip install`` needs to install this kit elsewhere: its local path when installed from one.
+
+    The scaffolded package depends on ``executor-kit``; in an environment
+    without it, pip would look for it on an index. A kit installed from a clone
+    (``pip install .`` or ``-e .``) records the clone's path, which works
+    offline.
+
+    Example:
+        >>> kit_source() == "executor-kit" or Path(kit_source()).is_dir()
+        True
+    """
+    try:
+        recorded = metadata.distribution("executor-kit").read_text("direct_url.json")
+    except metadata.PackageNotFoundError:
+        recorded = None
+    url = urlparse(json.loads(recorded).get("url", "")) if recorded else None
+    if url is not None and url.scheme == "file" and Path(unquote(url.path)).is_dir():
+        return unquote(url.path)
+    return "executor-kit"
+
+
 def _next_steps(name: str, target: Path, files: dict[str, str]) -> str:
     listing = "\n".join(f"  {target / relative}" for relative in sorted(files))
+    python = shlex.quote(sys.executable)
     return (
         f"created the {name!r} executor ({class_name(name)}) in {target}:\n{listing}\n"
-        f"next: cd {target} && pip install -e . && pytest tests/\n"
-        "  every clause fails with its hint until you implement it: that is your to-do list"
+        "next, with the Python executor-kit runs on (the kit is installed there, so pip fetches nothing for it):\n"
+        f"  cd {shlex.quote(str(target))}\n"
+        f"  {python} -m pip install -e .\n"
+        f"  {python} -m pytest tests/\n"
+        "every clause fails with its hint until you implement it: that is your to-do list.\n"
+        f"In another environment install the kit first: pip install {shlex.quote(kit_source())}"
     )
 
 

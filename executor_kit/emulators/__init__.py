@@ -3,9 +3,25 @@
 Each emulator plays the probe's argv behind a real client library's transport
 (``responses`` for Cloud Run's REST API, ``moto`` for ECS and CloudWatch
 Logs), so the unchanged conformance suite can run against a cloud executor
-without network access. They need the ``dev`` extra.
+without network access. They need the ``emulators`` extra
+(``pip install 'executor-kit[emulators]'``); without it, importing one raises
+an ``ImportError`` whose one-line message names that extra.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+__all__ = ["missing_dependency"]
+
+
+def missing_dependency(error: ImportError) -> ImportError:
+    """The error an emulator raises when a library it needs is not installed: it names the extra.
+
+    Example:
+        >>> print(missing_dependency(ModuleNotFoundError("No module named 'responses'", name="responses")))
+        the offline cloud emulators need 'responses', which is not installed: pip install 'executor-kit[emulators]'
+    """
+    return ModuleNotFoundError(
+        f"the offline cloud emulators need {error.name!r}, which is not installed: "
+        "pip install 'executor-kit[emulators]'",
+        name=error.name,
+    )

@@ -63,12 +63,18 @@ import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import requests
-import responses
-from google.auth.credentials import AnonymousCredentials
+from executor_kit.emulators import missing_dependency
+
+try:
+    import requests
+    import responses
+    from google.auth.credentials import AnonymousCredentials
+
+    from executor_kit.cloudrun import CloudRunExecutor
+except ImportError as exc:  # one line that names the extra to install
+    raise missing_dependency(exc) from exc
 
 from executor_kit.clock import Clock, VirtualClock
-from executor_kit.cloudrun import CloudRunExecutor
 from executor_kit.probe import PROBE_IMAGE, ProbeEvent, ProbeRun, interpret, is_probe
 
 __all__ = ["CloudRunEmulator", "EmulatedCloudRunExecutor", "emulated_executor"]

@@ -55,17 +55,23 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-import boto3
-from moto.core.models import DEFAULT_ACCOUNT_ID
-from moto.ecs.models import ecs_backends
-from moto.logs.models import logs_backends
-from moto.moto_api import state_manager
-from moto.moto_server.threaded_moto_server import ThreadedMotoServer
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-from werkzeug.serving import WSGIRequestHandler, make_server
+from executor_kit.emulators import missing_dependency
+
+try:
+    import boto3
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.ecs.models import ecs_backends
+    from moto.logs.models import logs_backends
+    from moto.moto_api import state_manager
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    from executor_kit.fargate import FargateExecutor
+except ImportError as exc:  # one line that names the extra to install
+    raise missing_dependency(exc) from exc
 
 from executor_kit.clock import Clock, VirtualClock
-from executor_kit.fargate import FargateExecutor
 from executor_kit.probe import PROBE_IMAGE, ProbeRun, interpret, is_probe
 
 __all__ = ["EmulatedFargateExecutor", "FargateEmulator", "emulated_executor"]

@@ -32,6 +32,7 @@ DEFAULT_CAPABILITIES: Mapping[str, bool] = {
     **STANDARD_CAPABILITIES,
     "supports_resource_limits": True,
     "supports_secrets": True,
+    "separates_output_streams": True,
 }
 
 
