@@ -44,6 +44,7 @@ _BUILTINS: dict[str, tuple[str, str | None]] = {
     "docker": ("executor_kit.docker:DockerExecutor", "docker"),
     "cloudrun": ("executor_kit.cloudrun:CloudRunExecutor", "cloudrun"),
     "fargate": ("executor_kit.fargate:FargateExecutor", "fargate"),
+    "kubernetes": ("executor_kit.kubernetes:KubernetesExecutor", "kubernetes"),
 }
 
 _registered: dict[str, ExecutorFactory] = {}
