@@ -309,8 +309,9 @@ class KubernetesExecutor(ContainerExecutor):
         return self._create(job, labels, started)
 
     def _start_failure(self, name: str) -> str | None:
-        deadline = self.clock.monotonic() + (self.settings["launch_wait_seconds"] or 0)
-        while True:
+        wait = self.settings["launch_wait_seconds"]
+        deadline = self.clock.monotonic() + (wait or 0)
+        while wait:
             pods = self._pods(f"{_JOB_NAME_LABEL}={name}")
             seen = obs.observe(self._read_job(name), pods)
             if seen.status is ExecutionStatus.FAILED and seen.exit_code is None:
@@ -318,6 +319,7 @@ class KubernetesExecutor(ContainerExecutor):
             if not _pending(pods) or seen.status is not ExecutionStatus.RUNNING or self.clock.monotonic() >= deadline:
                 return None
             self.clock.sleep(self.settings["poll_interval"])
+        return None
 
     def launch_job(self, job: JobLike) -> tuple[bool, str]:
         """Create the Job (and its Secret); the Job's name is the execution id.

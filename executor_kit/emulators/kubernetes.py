@@ -81,6 +81,8 @@ class _Fault:
 
 
 class _QuietHandler(WSGIRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as the API server offers
+
     def log_request(self, *args: object, **kwargs: object) -> None:
         """Say nothing per request (werkzeug would print each to stderr)."""
 

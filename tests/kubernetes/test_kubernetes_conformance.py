@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from contract_tests import ContractSuite
+from contract_tests.runner import evaluate
 from executor_kit.base import ContainerExecutor
 from executor_kit.cli import main
 from executor_kit.emulators import kubernetes
@@ -33,12 +34,11 @@ def test_verify_kubernetes_emulator_passes_every_must_clause(tmp_path: Path) -> 
     assert not [c for c in data["clauses"] if c["verdict"] == "n/a"], "the emulation shows every capability it declares"
 
 
-def test_verify_without_split_streams_fails_logs_001_honestly(tmp_path: Path) -> None:
-    report = tmp_path / "merged.json"
-    config = json.dumps({"split_log_streams": False})
-    code = main(
-        ["verify", "executor_kit.emulators.kubernetes:emulated_executor", "--config", config, "--json", str(report)]
-    )
-    verdicts = {c["id"]: c["verdict"] for c in json.loads(report.read_text())["clauses"]}
-    assert code != 0
-    assert verdicts["LOGS-001"] == "fail"
+def test_without_split_streams_logs_001_fails_honestly() -> None:
+    executor = kubernetes.emulated_executor({"split_log_streams": False})
+    try:
+        (result,) = evaluate(executor, ["LOGS-001"])
+    finally:
+        executor.close()
+    assert executor.get_capabilities()["separates_output_streams"] is False
+    assert result.verdict == "fail", result
