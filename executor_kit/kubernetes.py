@@ -448,7 +448,7 @@ class KubernetesExecutor(ContainerExecutor):
         try:
             answer = self._call("read Pod log", self.core.read_namespaced_pod_log, pod_name, self.namespace, **options)
         except ExecutorConfigurationError as exc:
-            if stream and not sup.is_not_found(exc):
+            if stream and isinstance(exc.__cause__, ApiException) and exc.__cause__.status == 422:
                 raise ExecutorConfigurationError(
                     f"{exc.message} (does the cluster serve split log streams? set split_log_streams false)",
                     backend=sup.BACKEND,

@@ -185,7 +185,7 @@ def get_executor(name: str, config: Mapping[str, Any] | None = None) -> Containe
     """Build the executor registered as ``name`` with ``config``.
 
     Args:
-        name: A built-in (``mock``, ``docker``, ``cloudrun``, ``fargate``), a
+        name: A built-in (``mock``, ``docker``, ``cloudrun``, ``fargate``, ``kubernetes``), a
             ``register_executor`` name or an entry-point name.
         config: The backend's settings as a plain mapping.
 

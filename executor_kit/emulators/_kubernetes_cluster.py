@@ -208,7 +208,7 @@ class Cluster:
         self.objects: dict[str, dict[tuple[str, str], dict[str, Any]]] = {kind: {} for kind in _MODELS}
         self.plays: dict[str, _Play] = {}
         self.job_times: dict[str, list[float]] = {}  # Job uid -> [started, finished...]
-        self._version = 0
+        self.version = 0
 
     # --------------------------------------------------------------- helpers
 
@@ -220,10 +220,10 @@ class Cluster:
         return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def _meta(self, resource: str, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
-        self._version += 1
+        self.version += 1
         kind, version = _KINDS[resource]
         meta = {**body.get("metadata", {}), "namespace": namespace, "uid": str(uuid.uuid4())}
-        meta.update(resourceVersion=str(self._version), creationTimestamp=self.stamp())
+        meta.update(resourceVersion=str(self.version), creationTimestamp=self.stamp())
         return {**body, "kind": kind, "apiVersion": version, "metadata": meta}
 
     def get(self, resource: str, namespace: str, name: str) -> dict[str, Any]:
@@ -507,8 +507,8 @@ class Cluster:
             and _immutable_changed(current["spec"], merged["spec"])
         ):
             raise invalid("Job", name, "spec.template: Invalid value: field is immutable")
-        self._version += 1
-        merged["metadata"]["resourceVersion"] = str(self._version)
+        self.version += 1
+        merged["metadata"]["resourceVersion"] = str(self.version)
         self.objects[resource][(namespace, name)] = merged
         return merged
 

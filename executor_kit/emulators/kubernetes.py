@@ -309,7 +309,8 @@ class KubernetesEmulator:
     def _list(self, request: Request, namespace: str, resource: str, name: str | None) -> Response:
         items = self.cluster.select(resource, namespace, request.args.get("labelSelector", ""))
         kind, version = _LIST_KINDS[resource]
-        return _json(200, {"kind": kind, "apiVersion": version, "metadata": {}, "items": items})
+        metadata = {"resourceVersion": str(self.cluster.version)}
+        return _json(200, {"kind": kind, "apiVersion": version, "metadata": metadata, "items": items})
 
     def _body(self, request: Request) -> Any:
         try:
