@@ -219,7 +219,10 @@ class KubernetesExecutor(ContainerExecutor):
     # ----------------------------------------------------------------- launch
 
     def _labels(self, job: JobLike) -> dict[str, str] | str:
-        return sup.encode_labels({**self.settings["labels"], **job.labels, MANAGED_LABEL: "true"})
+        """The Job's labels, encoded, or why the job cannot run here (a label key, a variable name)."""
+        names = [*job.environment, *getattr(job, "secret_environment", {})]
+        problem = sup.env_name_problem(names)
+        return problem or sup.encode_labels({**self.settings["labels"], **job.labels, MANAGED_LABEL: "true"})
 
     def _env(self, job: JobLike, secret_name: str) -> list[dict[str, Any]]:
         secrets: Mapping[str, str] = getattr(job, "secret_environment", {}) or {}
@@ -351,13 +354,8 @@ class KubernetesExecutor(ContainerExecutor):
         """
         validate_job(job)
         labels = self._labels(job)
-        problem = (
-            labels
-            if isinstance(labels, str)
-            else sup.env_name_problem([*job.environment, *getattr(job, "secret_environment", {})])
-        )
-        if problem is not None or isinstance(labels, str):
-            return False, str(problem)
+        if isinstance(labels, str):
+            return False, labels
         started = self.clock.now()
         try:
             name = self._create_unique(job, labels, started.isoformat())
