@@ -20,7 +20,11 @@ plays the probe live in ``executor_kit.emulators._kubernetes_cluster``.
 **Split log streams.** With ``split_streams=True`` (the default) the
 emulator acts as a cluster with the ``PodLogsQuerySplitStreams`` feature gate
 on: ``stream=Stdout|Stderr|All``. With ``False`` it refuses a ``stream``
-parameter with 422, and only the merged log can be read.
+parameter with 422, and only the merged log can be read. (Whether a real API
+server without the gate refuses or ignores the parameter depends on its
+version; an ignored one would return the merged log twice, which is why
+``split_log_streams`` is a setting the user states, not something the
+executor guesses.)
 
 **What it cannot show** is declared absent on the emulated executor:
 ``supports_networking`` (no packet leaves an emulated pod). Memory limits are
