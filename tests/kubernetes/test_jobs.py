@@ -182,3 +182,36 @@ def test_the_emulator_refuses_fields_the_api_does_not_know() -> None:
         through_model("jobs", body)
     with pytest.raises(ApiError, match="does not decode"):
         through_model("jobs", {"metadata": {"name": 3}})
+
+
+def test_a_container_that_cannot_be_configured_reads_failed(
+    executor: KubernetesExecutor, emulator: KubernetesEmulator, run_labels: dict[str, str]
+) -> None:
+    env = [{"name": "T", "valueFrom": {"secretKeyRef": {"name": "absent", "key": "k"}}}]
+    container = {"name": "job", "image": "executor-kit-probe:latest", "command": ["probe"], "env": env}
+    template = {"metadata": {"labels": run_labels}, "spec": {"restartPolicy": "Never", "containers": [container]}}
+    body = {"metadata": {"name": "by-hand", "labels": run_labels}, "spec": {"backoffLimit": 0, "template": template}}
+    executor.batch.create_namespaced_job("default", body)
+    assert executor.check_status("by-hand") == "failed"
+    job = ContainerJob(image="x", external_execution_id="by-hand")
+    assert executor.harvest_job(job) and job.exit_code == -1
+    assert job.failure_reason == 'CreateContainerConfigError: secret "absent" not found'  # type: ignore[attr-defined]
+    executor.cleanup("by-hand")
+
+
+def test_harvest_can_clean_up(make_executor: Make, emulator: KubernetesEmulator, probe_job: Job) -> None:
+    executor = make_executor(harvest_cleans_up=True)
+    job = probe_job(Probe().out("x").exit(3).argv)
+    name = executor.launch_job(job)[1]
+    assert executor.harvest_job(job) and (job.exit_code, job.stdout) == (3, "x\n")
+    assert executor.check_status(name) == "not-found" and emulator.names("jobs") == []
+    assert executor.harvest_job(job) and job.exit_code == 3  # a second harvest changes nothing
+
+
+def test_batch_status_enforces_timeouts_too(executor: KubernetesExecutor, probe_job: Job) -> None:
+    slow = executor.launch_job(probe_job(Probe().sleep(60).argv, timeout_seconds=1.5))[1]
+    other = executor.launch_job(probe_job(Probe().sleep(60).argv))[1]
+    executor.clock.sleep(1.6)
+    assert executor.check_statuses([slow, other, "Bad Id"]) == {slow: "failed", other: "running", "Bad Id": "not-found"}
+    assert executor.check_status(slow) == "failed"
+    executor.cleanup(slow), executor.cleanup(other)
