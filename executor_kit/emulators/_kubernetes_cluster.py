@@ -174,6 +174,7 @@ class _Play:
     started: float
     grace: float
     deleted: float | None = None
+    settled: bool = False  # ended, and its final status is written
 
     def end(self) -> float | None:
         """When the container ends (monotonic), if known."""
@@ -348,17 +349,28 @@ class Cluster:
         """Bring every pod, Job and deletion up to the clock's present."""
         for (namespace, name), pod in list(self.objects["pods"].items()):
             self._sync_pod(namespace, name, pod)
+        owners = self._owners()
         for (namespace, name), job in list(self.objects["jobs"].items()):
-            self._sync_job(namespace, name, job)
+            self._sync_job(namespace, name, job, owners.get(job["metadata"]["uid"], []))
 
     def _sync_pod(self, namespace: str, name: str, pod: dict[str, Any]) -> None:
         play = self.plays[pod["metadata"]["uid"]]
+        if play.settled and play.deleted is None:
+            return
         now = self.clock.monotonic()
         end = play.end()
         if play.deleted is not None and (end is None or end <= now):
             del self.objects["pods"][(namespace, name)]
             return
         pod["status"] = self._pod_status(play, now)
+        play.settled = play.run is not None and end is not None and end <= now
+
+    def _owners(self) -> dict[str, list[dict[str, Any]]]:
+        """Pods by the uid of the Job that owns them."""
+        owners: dict[str, list[dict[str, Any]]] = {}
+        for pod in self.objects["pods"].values():
+            owners.setdefault(pod["metadata"]["labels"]["controller-uid"], []).append(pod)
+        return owners
 
     def _pod_status(self, play: _Play, now: float) -> dict[str, Any]:
         base = {"startTime": self.stamp(play.created)}
@@ -397,11 +409,10 @@ class Cluster:
             return play.run.exit_code, "OOMKilled"
         return play.run.exit_code, "Completed" if play.run.exit_code == 0 else "Error"
 
-    def _pods_of(self, namespace: str, job: Mapping[str, Any]) -> list[dict[str, Any]]:
-        return self.select("pods", namespace, f"controller-uid={job['metadata']['uid']}")
+    def _pods_of(self, job: Mapping[str, Any]) -> list[dict[str, Any]]:
+        return self._owners().get(job["metadata"]["uid"], [])
 
-    def _sync_job(self, namespace: str, name: str, job: dict[str, Any]) -> None:
-        pods = self._pods_of(namespace, job)
+    def _sync_job(self, namespace: str, name: str, job: dict[str, Any], pods: list[dict[str, Any]]) -> None:
         if job["metadata"].get("deletionTimestamp"):
             if not pods:
                 self._forget_job(namespace, name, job)
@@ -486,9 +497,9 @@ class Cluster:
         return obj
 
     def _delete_job(self, namespace: str, name: str, job: dict[str, Any], propagation: str | None) -> None:
-        for pod in self._pods_of(namespace, job) if propagation != "Orphan" else []:
+        for pod in self._pods_of(job) if propagation != "Orphan" else []:
             self._delete_pod(pod)
-        if propagation == "Foreground" and self._pods_of(namespace, job):
+        if propagation == "Foreground" and self._pods_of(job):
             job["metadata"].setdefault("deletionTimestamp", self.stamp())
             job["metadata"]["finalizers"] = ["foregroundDeletion"]
         else:
