@@ -13,6 +13,8 @@ from executor_kit.emulators._kubernetes_cluster import ApiError, through_model
 from executor_kit.emulators.kubernetes import KubernetesEmulator
 from executor_kit.kubernetes import KubernetesExecutor
 from executor_kit.probe import MISSING_IMAGE, Probe
+from executor_kit.reap import reap
+from tests.conftest import RUN_ID
 
 Make = Callable[..., KubernetesExecutor]
 Job = Callable[..., ContainerJob]
@@ -215,3 +217,13 @@ def test_batch_status_enforces_timeouts_too(executor: KubernetesExecutor, probe_
     assert executor.check_statuses([slow, other, "Bad Id"]) == {slow: "failed", other: "running", "Bad Id": "not-found"}
     assert executor.check_status(slow) == "failed"
     executor.cleanup(slow), executor.cleanup(other)
+
+
+def test_reap_removes_what_a_run_left(
+    executor: KubernetesExecutor, emulator: KubernetesEmulator, probe_job: Job
+) -> None:
+    names = sorted(executor.launch_job(probe_job(Probe().sleep(60).argv))[1] for _ in range(2))
+    other = executor.launch_job(ContainerJob(image="executor-kit-probe:latest", command=["probe"]))[1]
+    assert sorted(reap(executor, run_ids=[RUN_ID])) == names
+    assert emulator.names("jobs") == [other] and executor.find_executions({}) == [other]
+    executor.cleanup(other)
