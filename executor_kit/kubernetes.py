@@ -86,8 +86,15 @@ _JOB_NAME_LABEL = "job-name"
 _MERGE_PATCH = "application/merge-patch+json"
 
 
-def _json(response: Any) -> Any:
-    return json.loads(response.data or b"null")
+def _read(response: Any) -> bytes:
+    """The whole body of a raw (``_preload_content=False``) answer; its connection goes back to the pool."""
+    data = bytes(response.data or b"")
+    response.release_conn()
+    return data
+
+
+def _json(body: bytes) -> Any:
+    return json.loads(body or b"null")
 
 
 def _items(answer: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -184,7 +191,9 @@ class KubernetesExecutor(ContainerExecutor):
 
     def _call(
         self, operation: str, method: Callable[..., Any], *args: Any, execution_id: str | None = None, **kw: Any
-    ) -> Any:
+    ) -> bytes:
+        """One API call with retries for 429/5xx; the raw body of its answer."""
+
         def attempt() -> Any:
             try:
                 return method(*args, _request_timeout=self.settings["request_timeout"], _preload_content=False, **kw)
@@ -201,7 +210,7 @@ class KubernetesExecutor(ContainerExecutor):
             )
             if isinstance(result, ApiException):
                 raise result
-            return result
+            return _read(result)
 
     def _read_job(self, name: str) -> dict[str, Any] | None:
         try:
@@ -452,7 +461,7 @@ class KubernetesExecutor(ContainerExecutor):
                     backend=sup.BACKEND,
                 ) from exc
             return ""  # the pod is gone, or its container has not started
-        return bytes(answer.data or b"").decode("utf-8", errors="replace")
+        return answer.decode("utf-8", errors="replace")
 
     def _logs(self, pods: Sequence[Mapping[str, Any]]) -> tuple[str, str]:
         pod = obs.newest_pod(pods)
