@@ -150,7 +150,18 @@ class KubernetesEmulator:
         return self
 
     def stop(self) -> None:
-        """Stop serving; idempotent."""
+        """Stop serving; idempotent.
+
+        Example:
+            >>> import socket
+            >>> emulator = KubernetesEmulator(VirtualClock()).start()
+            >>> port = int(emulator.host.rpartition(":")[2])
+            >>> emulator.stop()
+            >>> socket.create_connection(("127.0.0.1", port))  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            ...
+            ConnectionRefusedError: [Errno ...] Connection refused
+        """
         if self._server is None:
             return
         self._server.shutdown()
@@ -373,11 +384,26 @@ class EmulatedKubernetesExecutor(KubernetesExecutor):
 
     @property
     def name(self) -> str:
-        """Always ``kubernetes``: this is the Kubernetes executor, only its cluster is emulated."""
+        """Always ``kubernetes``: this is the Kubernetes executor, only its cluster is emulated.
+
+        Example:
+            >>> executor = emulated_executor()
+            >>> executor.name, isinstance(executor, KubernetesExecutor)
+            ('kubernetes', True)
+            >>> executor.close()
+        """
         return "kubernetes"
 
     def close(self) -> None:
-        """Close the client, then stop the emulator."""
+        """Close the client, then stop the emulator.
+
+        Example:
+            >>> executor = emulated_executor()
+            >>> emulator = executor.emulator
+            >>> executor.close()
+            >>> emulator.host  # stopped with it
+            ''
+        """
         super().close()
         self.emulator.stop()
 
