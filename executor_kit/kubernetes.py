@@ -7,7 +7,8 @@ How the contract maps onto Kubernetes:
   (exec form, no shell), its environment, ``resources.limits`` from
   ``cpu_limit`` (millicores) and ``memory_limit`` (``Mi``), the job's labels
   and ``activeDeadlineSeconds`` from ``timeout_seconds`` (rounded up), plus
-  ``ttlSecondsAfterFinished`` when configured. The Job's name is the
+  ``ttlSecondsAfterFinished`` when configured (off by default: a Job its TTL
+  removed reads ``not-found``, as after cleanup, before anyone harvested it). The Job's name is the
   execution id: the job's ``name`` made a DNS-1123 label, then a random
   suffix, so every launch gets a new one. ``secret_environment`` goes into a
   Secret of the same name, referenced with ``secretKeyRef`` (never as a plain
