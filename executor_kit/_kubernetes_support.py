@@ -339,3 +339,8 @@ def env_name_problem(names: list[str]) -> str | None:
     """Why one of the variable names cannot be set in a pod, or ``None``."""
     bad = [name for name in names if not _ENV_NAME.fullmatch(name)]
     return f"environment variable names Kubernetes refuses (printable ASCII only): {bad!r}" if bad else None
+
+
+def timeout_text(seconds: float) -> str:
+    """Seconds as an annotation value (``5``, ``2.5``)."""
+    return str(int(seconds)) if float(seconds).is_integer() else repr(float(seconds))

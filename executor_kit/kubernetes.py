@@ -77,7 +77,7 @@ from executor_kit.clock import Clock
 from executor_kit.errors import ExecutorConfigurationError
 from executor_kit.job import JobLike, mark_launched, record_result, redact, secret_values, validate_job
 from executor_kit.labels import MANAGED_LABEL
-from executor_kit.status import ExecutionStatus, JobStatus
+from executor_kit.status import ExecutionStatus
 
 __all__ = ["CONTAINER_NAME", "KubernetesExecutor"]
 
@@ -100,21 +100,6 @@ def _json(body: bytes) -> Any:
 
 def _items(answer: Mapping[str, Any]) -> list[dict[str, Any]]:
     return list(answer.get("items") or [])
-
-
-def _timeout_text(seconds: float) -> str:
-    return str(int(seconds)) if float(seconds).is_integer() else repr(float(seconds))
-
-
-def _pending(pods: Sequence[Mapping[str, Any]]) -> bool:
-    """Whether the pod has not started its container yet (no pod, no state, or waiting)."""
-    state = obs.container_state(obs.newest_pod(pods))
-    return not state or "waiting" in state
-
-
-def _already_harvested(job: JobLike) -> bool:
-    done = {JobStatus.COMPLETED.value, JobStatus.FAILED.value, JobStatus.TIMEOUT.value}
-    return str(job.status) in done and job.exit_code is not None and job.completed_at is not None
 
 
 class KubernetesExecutor(ContainerExecutor):
@@ -266,7 +251,7 @@ class KubernetesExecutor(ContainerExecutor):
     def _annotations(self, job: JobLike, started: str) -> dict[str, str]:
         notes = {obs.STARTED_ANNOTATION: started, obs.NAME_ANNOTATION: job.name or ""}
         if job.timeout_seconds is not None:
-            notes[obs.TIMEOUT_ANNOTATION] = _timeout_text(job.timeout_seconds)
+            notes[obs.TIMEOUT_ANNOTATION] = sup.timeout_text(job.timeout_seconds)
         return notes
 
     def _job_body(self, job: JobLike, name: str, labels: dict[str, str], started: str) -> dict[str, Any]:
@@ -329,7 +314,11 @@ class KubernetesExecutor(ContainerExecutor):
             seen = obs.observe(self._read_job(name), pods)
             if seen.status is ExecutionStatus.FAILED and seen.exit_code is None:
                 return seen.reason or "the container could not start"
-            if not _pending(pods) or seen.status is not ExecutionStatus.RUNNING or self.clock.monotonic() >= deadline:
+            if (
+                not obs.pending(pods)
+                or seen.status is not ExecutionStatus.RUNNING
+                or self.clock.monotonic() >= deadline
+            ):
                 return None
             self.clock.sleep(self.settings["poll_interval"])
         return None
@@ -516,7 +505,7 @@ class KubernetesExecutor(ContainerExecutor):
         execution_id = job.external_execution_id
         if not execution_id:
             return False
-        if _already_harvested(job):
+        if obs.already_harvested(job):
             return True
         return self._record(job, execution_id)
 
