@@ -17,6 +17,7 @@ NAME_ANNOTATION = "executor-kit/name"
 STARTED_ANNOTATION = "executor-kit/started-at"
 TIMEOUT_ANNOTATION = "executor-kit/timeout"
 TIMED_OUT_ANNOTATION = "executor-kit/timed-out"
+LABELS_ANNOTATION = "executor-kit/labels"
 
 #: Waiting reasons that mean the container will not start: a job-level failure.
 FATAL_WAITING = frozenset(

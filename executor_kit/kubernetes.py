@@ -10,7 +10,10 @@ How the contract maps onto Kubernetes:
   ``ttlSecondsAfterFinished`` when configured (off by default: a Job its TTL
   removed reads ``not-found``, as after cleanup, before anyone harvested it). The Job's name is the
   execution id: the job's ``name`` made a DNS-1123 label, then a random
-  suffix, so every launch gets a new one. ``secret_environment`` goes into a
+  suffix, so every launch gets a new one. Label values Kubernetes refuses
+  (over 63 characters, other characters) become ``sha256-`` digests (the
+  originals go to the annotation ``executor-kit/labels``; ``find_executions``
+  encodes alike); label keys it refuses are ``(False, message)``. ``secret_environment`` goes into a
   Secret of the same name, referenced with ``secretKeyRef`` (never as a plain
   ``value``) and owned by the Job, so it goes when the Job goes.
   Launch then watches the pod for up to ``launch_wait_seconds``: an image that
@@ -252,6 +255,9 @@ class KubernetesExecutor(ContainerExecutor):
         notes = {obs.STARTED_ANNOTATION: started, obs.NAME_ANNOTATION: job.name or ""}
         if job.timeout_seconds is not None:
             notes[obs.TIMEOUT_ANNOTATION] = sup.timeout_text(job.timeout_seconds)
+        encoded = {key: value for key, value in job.labels.items() if sup.label_value(value) != value}
+        if encoded:  # the original values of labels that had to be encoded
+            notes[obs.LABELS_ANNOTATION] = json.dumps(encoded, ensure_ascii=False)
         return notes
 
     def _job_body(self, job: JobLike, name: str, labels: dict[str, str], started: str) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -98,6 +99,8 @@ def test_long_and_odd_label_values_are_encoded_and_still_found(
     name = executor.launch_job(probe_job(Probe().argv, labels=labels))[1]
     sent = _job(emulator, name)["metadata"]["labels"]
     assert sent["plain"] == "ok" and all(len(sent[k]) <= 63 and sent[k].startswith("sha256-") for k in ("long", "odd"))
+    originals = json.loads(_job(emulator, name)["metadata"]["annotations"]["executor-kit/labels"])
+    assert originals == {"long": "v" * 100, "odd": "a value/with spaces"}
     assert executor.find_executions({"long": "v" * 100}) == [name]
     assert executor.find_executions({"odd": "a value/with spaces"}) == [name]
     assert executor.find_executions({"odd": "another value"}) == []
