@@ -44,6 +44,7 @@ _BUILTINS: dict[str, tuple[str, str | None]] = {
     "docker": ("executor_kit.docker:DockerExecutor", "docker"),
     "cloudrun": ("executor_kit.cloudrun:CloudRunExecutor", "cloudrun"),
     "fargate": ("executor_kit.fargate:FargateExecutor", "fargate"),
+    "kubernetes": ("executor_kit.kubernetes:KubernetesExecutor", "kubernetes"),
 }
 
 _registered: dict[str, ExecutorFactory] = {}
@@ -184,7 +185,7 @@ def get_executor(name: str, config: Mapping[str, Any] | None = None) -> Containe
     """Build the executor registered as ``name`` with ``config``.
 
     Args:
-        name: A built-in (``mock``, ``docker``, ``cloudrun``, ``fargate``), a
+        name: A built-in (``mock``, ``docker``, ``cloudrun``, ``fargate``, ``kubernetes``), a
             ``register_executor`` name or an entry-point name.
         config: The backend's settings as a plain mapping.
 

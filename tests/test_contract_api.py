@@ -171,7 +171,7 @@ def test_secrets_stay_out_of_repr_but_reach_validation() -> None:
 def test_factory_rejects_bad_names_listing_known(name: Any) -> None:
     with pytest.raises(ExecutorConfigurationError) as info:
         get_executor(name)
-    for known in ("mock", "docker", "cloudrun", "fargate"):
+    for known in ("mock", "docker", "cloudrun", "fargate", "kubernetes"):
         assert known in str(info.value)
 
 

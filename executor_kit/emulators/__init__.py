@@ -2,10 +2,11 @@
 
 Each emulator plays the probe's argv behind a real client library's transport
 (``responses`` for Cloud Run's REST API, ``moto`` for ECS and CloudWatch
-Logs), so the unchanged conformance suite can run against a cloud executor
-without network access. They need the ``emulators`` extra
-(``pip install 'executor-kit[emulators]'``); without it, importing one raises
-an ``ImportError`` whose one-line message names that extra.
+Logs, a werkzeug server on 127.0.0.1 for the Kubernetes API), so the
+unchanged conformance suite can run against a cloud executor without network
+access. They need the ``emulators`` extra (``pip install 'executor-kit[emulators]'``);
+without it, importing one raises an ``ImportError`` whose one-line message names
+that extra.
 """
 
 from __future__ import annotations

@@ -1,0 +1,44 @@
+"""The unchanged conformance suite against the emulated Kubernetes API, and ``verify`` on it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from contract_tests import ContractSuite
+from contract_tests.runner import evaluate
+from executor_kit.base import ContainerExecutor
+from executor_kit.cli import main
+from executor_kit.emulators import kubernetes
+
+
+class TestEmulatedKubernetes(ContractSuite):
+    @pytest.fixture(scope="class")
+    @classmethod
+    def contract_executor(cls) -> Iterator[ContainerExecutor]:
+        executor = kubernetes.emulated_executor()
+        yield executor
+        executor.close()
+
+
+def test_verify_kubernetes_emulator_passes_every_must_clause(tmp_path: Path) -> None:
+    report = tmp_path / "kubernetes.json"
+    code = main(["verify", "executor_kit.emulators.kubernetes:emulated_executor", "--json", str(report)])
+    data = json.loads(report.read_text())
+    must = [c for c in data["clauses"] if c["level"] == "MUST"]
+    assert code == 0
+    assert all(c["verdict"] in ("pass", "n/a") for c in must), [c for c in must if c["verdict"] != "pass"]
+    assert not [c for c in data["clauses"] if c["verdict"] == "n/a"], "the emulation shows every capability it declares"
+
+
+def test_without_split_streams_logs_001_fails_honestly() -> None:
+    executor = kubernetes.emulated_executor({"split_log_streams": False})
+    try:
+        (result,) = evaluate(executor, ["LOGS-001"])
+    finally:
+        executor.close()
+    assert executor.get_capabilities()["separates_output_streams"] is False
+    assert result.verdict == "fail", result
