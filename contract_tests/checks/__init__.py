@@ -11,7 +11,17 @@ from collections.abc import Callable
 from contract_tests.clauses import clause_by_id
 from contract_tests.harness import Finished, Harness, Scenario, Spec
 
-__all__ = ["CHECKS", "SCENARIOS", "Check", "check", "finished", "load_checks", "same_output", "scenario"]
+__all__ = [
+    "CHECKS",
+    "SCENARIOS",
+    "Check",
+    "check",
+    "finished",
+    "load_checks",
+    "odd_ids",
+    "same_output",
+    "scenario",
+]
 
 Check = Callable[[Harness], None]
 
@@ -62,6 +72,40 @@ def same_output(h: Harness, got: str, want: str) -> bool:
         return True
     lines = bool(h.executor.get_capabilities().get("line_oriented_logs", False))
     return lines and got.replace("\n", "") == want.replace("\n", "")
+
+
+def odd_ids(h: Harness) -> tuple[str, dict[str, str]]:
+    """A real running execution, and ids that only resemble it; each must be an unknown id.
+
+    The resemblances: a prefix, whitespace around it, a percent-encoded form,
+    and its job's name. Shared by the checks asking.
+
+    Example:
+        >>> from executor_kit import get_executor
+        >>> real, odd = odd_ids(Harness(get_executor("mock")))
+        >>> real, sorted(odd)
+        ('mock-1', ['a percent-encoded form', 'a prefix', 'its job name', 'whitespace around it'])
+    """
+    pair: tuple[str, dict[str, str]] = h.shared("odd ids", lambda: _odd_ids(h))
+    return pair
+
+
+def _odd_ids(h: Harness) -> tuple[str, dict[str, str]]:
+    from executor_kit.probe import Probe
+
+    name = f"kit-odd-{len(h.launched)}"
+    virtual = getattr(h.executor.clock, "is_virtual", False)  # other checks' quiet periods move a virtual clock
+    _, real = h.start(Probe().out("resembled").sleep(1e6 if virtual else h.profile.long_sleep * 6), name=name)
+    encoded = "".join(c if c.isalnum() else f"%{ord(c):02X}" for c in real)
+    if encoded == real:
+        encoded = f"%{ord(real[0]):02X}{real[1:]}"
+    odd = {
+        "a prefix": real[: max(1, len(real) // 2)],
+        "whitespace around it": f" {real}\n",
+        "a percent-encoded form": encoded,
+        "its job name": name,
+    }
+    return real, odd
 
 
 def check(clause_id: str) -> Callable[[Check], Check]:

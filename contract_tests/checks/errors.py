@@ -34,6 +34,9 @@ def capability_shape(h: Harness) -> None:
 def capability_stable(h: Harness) -> None:
     answers = [h.executor.get_capabilities() for _ in range(3)]
     assert answers[0] == answers[1] == answers[2], f"get_capabilities changed between calls: {answers}"
+    h.settle()
+    later = h.executor.get_capabilities()
+    assert later == answers[0], f"get_capabilities changed after a quiet period: {answers[0]} then {later}"
 
 
 @check("ERRORS-001")
@@ -53,6 +56,24 @@ def only_executor_errors(h: Harness) -> None:
     except ExecutorError as exc:
         raise AssertionError(f"harvest of a never-launched job raised {exc!r}; it should return False") from exc
     assert result is False, f"harvest of a never-launched job returned {result!r}"
+    _burst_of_status_calls(h)
+
+
+def _burst_of_status_calls(h: Harness) -> None:
+    """150 status calls from 8 threads at once (throttling must surface as an ExecutorError, if at all)."""
+    _, execution_id = h.start(Probe().out("asked about often"))
+
+    def ask(_: int) -> str:
+        try:
+            return h.status(execution_id)
+        except ExecutorError:
+            return "an ExecutorError"
+        except Exception as exc:
+            return f"raised {type(exc).__name__}: {exc}"
+
+    answers = set(parallel_map(ask, range(150), workers=8))
+    stray = sorted(answer for answer in answers if answer.startswith("raised "))
+    assert not stray, f"a burst of status calls {stray[0]} (only ExecutorError subclasses may escape)"
 
 
 class _Capture(logging.Handler):
@@ -80,6 +101,7 @@ def _captured_logs() -> Iterator[_Capture]:
 def _secret_surfaces(h: Harness) -> dict[str, str]:
     secret = {"KIT_SECRET": SECRET_VALUE}
     with _captured_logs() as logs:
+        invalid = _refusal_text(h, _invalid(h.job(Probe(), secret_environment=secret)))
         failed = h.executor.launch_job(h.job(Probe(), image=MISSING_IMAGE, secret_environment=secret))
         if failed[0] is True:
             h.record(failed[1])
@@ -92,10 +114,26 @@ def _secret_surfaces(h: Harness) -> dict[str, str]:
     return {
         "repr(executor)": repr(h.executor),
         "the launch failure message": str(failed[1]),
+        "the refusal of an invalid job": invalid,
         "the secret job's launch answer": str(value),
         "repr(job)": repr(job),
         "log records": "\n".join(logs.messages),
     }
+
+
+def _invalid(job: ContainerJob) -> ContainerJob:
+    job.memory_limit = 0  # set after construction, as an ORM model's field would be
+    return job
+
+
+def _refusal_text(h: Harness, job: ContainerJob) -> str:
+    try:
+        ok, value = h.executor.launch_job(job)
+    except Exception as exc:  # an ExecutorConfigurationError is the expected refusal
+        return f"{exc!r} {exc}"
+    if ok:
+        h.record(value)
+    return str(value)
 
 
 @check("SECRETS-002")

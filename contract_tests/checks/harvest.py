@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from contract_tests.checks import check, scenario
+from contract_tests.checks import check, odd_ids, scenario
 from contract_tests.harness import Harness, Spec
 from executor_kit.job import ContainerJob
 from executor_kit.probe import Probe
@@ -61,6 +61,11 @@ def harvest_unknown(h: Harness) -> None:
     result = h.executor.harvest_job(job)
     assert result is False, f"harvest_job of an unknown execution returned {result!r}"
     assert dataclasses.asdict(job) == before, f"it changed the job: exit_code={job.exit_code!r}, status={job.status!r}"
+    _, odd = odd_ids(h)
+    for what, eid in odd.items():
+        resembling = ContainerJob(image=h.probe_image, command=Probe().argv, external_execution_id=eid)
+        result = h.executor.harvest_job(resembling)
+        assert result is False, f"harvest_job of an id resembling a real one ({what}) returned {result!r}"
 
 
 @check("HARVEST-006")

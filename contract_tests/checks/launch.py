@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -26,6 +27,14 @@ def launch_returns_id(h: Harness) -> None:
     assert job.external_execution_id == execution_id, f"job.external_execution_id is {job.external_execution_id!r}"
     assert job.status == "running", f"job.status is {job.status!r} after launch, not 'running'"
     assert job.started_at is not None, "job.started_at was not set"
+    offset = job.started_at.utcoffset() if isinstance(job.started_at, dt.datetime) else "not a datetime"
+    assert offset == dt.timedelta(0), f"started_at {job.started_at!r} is not a timezone-aware UTC datetime"
+    if h.executor.get_capabilities().get("supports_resource_limits", False):
+        limited = h.job(Probe().out("limited"), cpu_limit=0.5, memory_limit=64, timeout_seconds=300)
+        result = h.executor.launch_job(limited)
+        if result[0] is True:
+            h.record(result[1])
+        assert result[0] is True, f"a valid job with cpu_limit=0.5, memory_limit=64, a timeout was refused: {result!r}"
 
 
 @check("LAUNCH-002")
@@ -35,6 +44,9 @@ def ids_unique(h: Harness) -> None:
     second = h.launch(job)
     third = h.launch(h.job(Probe().out("twice")))
     assert len({first, second, third}) == 3, f"launches returned ids {first!r}, {second!r}, {third!r}"
+    name = f"kit-named-{uuid.uuid4().hex[:6]}"
+    named = [h.launch(h.job(Probe().out("named").sleep(h.profile.long_sleep), name=name)) for _ in range(2)]
+    assert named[0] != named[1], f"two launches of jobs named {name!r} returned {named}"
 
 
 @check("LAUNCH-003")
@@ -51,7 +63,12 @@ def _case_labels() -> dict[str, str]:
 @check("LAUNCH-004")
 def launch_failure(h: Harness) -> None:
     labels = _case_labels()
-    job = h.job(Probe().out("never"), image=MISSING_IMAGE, labels=labels)
+    secrets = (
+        {"KIT_LEFT_BEHIND": "a secret of a failed launch"}
+        if h.executor.get_capabilities().get("supports_secrets")
+        else {}
+    )
+    job = h.job(Probe().out("never"), image=MISSING_IMAGE, labels=labels, secret_environment=secrets)
     result = h.executor.launch_job(job)
     ok, message = result
     if ok:
@@ -116,6 +133,9 @@ def invalid_job_refused(h: Harness) -> None:
         "a negative memory limit": _RawJob(
             image=h.probe_image, command=["probe"], memory_limit=-5, labels=dict(labels)
         ),
+        "a zero memory limit": _RawJob(image=h.probe_image, command=["probe"], memory_limit=0, labels=dict(labels)),
+        "a zero cpu limit": _RawJob(image=h.probe_image, command=["probe"], cpu_limit=0, labels=dict(labels)),
+        "a zero timeout": _RawJob(image=h.probe_image, command=["probe"], timeout_seconds=0, labels=dict(labels)),
     }
     problems = {what: _refused(h, job) for what, job in bad.items()}
     failures = {what: problem for what, problem in problems.items() if problem}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contract_tests.checks import check, finished, scenario
+from contract_tests.checks import check, finished, odd_ids, scenario
 from contract_tests.harness import Harness, Spec
 from executor_kit.probe import Probe
 
@@ -40,6 +40,10 @@ def vocabulary(h: Harness) -> None:
 def unknown_id(h: Harness) -> None:
     status = h.status("executor-kit-unknown-execution-0000")
     assert status == "not-found", f"an unknown id read {status!r}"
+    _, odd = odd_ids(h)
+    seen = {what: h.status(eid) for what, eid in odd.items()}
+    wrong = {what: status for what, status in seen.items() if status != "not-found"}
+    assert not wrong, f"ids resembling a real one read {wrong} (an id is the whole, exact id)"
 
 
 @check("STATUS-003")
@@ -48,11 +52,23 @@ def empty_id(h: Harness) -> None:
     assert status == "not-found", f"the empty id read {status!r}"
 
 
+def late_in_life(h: Harness) -> tuple[str, float]:
+    """A silent workload and a quiet period past which it is still running (half an hour on a virtual clock)."""
+    virtual = getattr(h.executor.clock, "is_virtual", False)
+    quiet = 1800.0 if virtual else h.profile.long_sleep / 2
+    _, execution_id = h.start(Probe().out("early").err("early on stderr").sleep(quiet * 2).out("late"))
+    return execution_id, quiet
+
+
 @check("STATUS-004")
 def running_while_running(h: Harness) -> None:
     _, execution_id = h.start(_long(h))
     status = h.status(execution_id)
     assert status == "running", f"a workload sleeping {h.profile.long_sleep:g} s read {status!r}"
+    silent, quiet = late_in_life(h)
+    h.sleep(quiet)
+    status = h.status(silent)
+    assert status == "running", f"a workload silent for {quiet:g} s (of {quiet * 2:g}) read {status!r}"
 
 
 @check("STATUS-005")
@@ -87,10 +103,20 @@ def batch_agrees(h: Harness) -> None:
 
 @check("CLEANUP-001")
 def cleanup_running(h: Harness) -> None:
-    _, execution_id = h.start(_long(h))
-    assert h.executor.cleanup(execution_id) is True, "cleanup of a running execution did not return True"
-    status = h.status(execution_id)
-    assert status == "not-found", f"after cleanup the execution read {status!r}"
+    for what, probe in (("a running execution", _long(h)), ("one ignoring SIGTERM", _stubborn(h))):
+        _, execution_id = h.start(probe)
+        _wait_for_output(h, execution_id)
+        assert h.executor.cleanup(execution_id) is True, f"cleanup of {what} did not return True"
+        status = h.status(execution_id)
+        assert status == "not-found", f"after cleanup {what} read {status!r}"
+
+
+def _wait_for_output(h: Harness, execution_id: str) -> None:
+    h.wait_for(lambda: h.executor.get_logs(execution_id)[0] != "", h.profile.launch_deadline, "its first output")
+
+
+def _stubborn(h: Harness) -> Probe:
+    return Probe().ignore_term().out("stubborn").sleep(h.profile.long_sleep)
 
 
 @check("CLEANUP-002")
@@ -98,12 +124,22 @@ def cleanup_idempotent(h: Harness) -> None:
     run = finished(h, TWICE)
     results = [h.executor.cleanup(run.execution_id), h.executor.cleanup(run.execution_id)]
     assert results == [True, True], f"two cleanups returned {results}"
+    _, running = h.start(_long(h))
+    results = [h.executor.cleanup(running), h.executor.cleanup(running)]
+    assert results == [True, True], (
+        f"two cleanups of a running execution, one right after the other, returned {results}"
+    )
 
 
 @check("CLEANUP-003")
 def cleanup_unknown(h: Harness) -> None:
     result = h.executor.cleanup("executor-kit-unknown-execution-2")
     assert result is True, f"cleanup of an unknown id returned {result!r}"
+    real, odd = odd_ids(h)
+    answers = {what: h.executor.cleanup(eid) for what, eid in odd.items()}
+    assert all(answer is True for answer in answers.values()), f"cleanup of ids resembling a real one: {answers}"
+    status = h.status(real)
+    assert status == "running", f"cleaning up ids resembling {real!r} touched it: it reads {status!r}"
 
 
 @check("CLEANUP-004")

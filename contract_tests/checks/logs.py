@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from contract_tests.checks import check, finished, same_output, scenario
+from contract_tests.checks import check, finished, odd_ids, same_output, scenario
+from contract_tests.checks.lifecycle import late_in_life
 from contract_tests.harness import Harness, Spec
 from executor_kit.probe import Probe, interpret
 
@@ -20,13 +21,14 @@ SHAPES = (
     .raw("err", "outside the BMP: 𝄞 🚀 and inside: ✓ é\n")
     .repeat("out", 3000, "é🚀日" * 9 + "\n")  # 243 KB of multi-byte characters in short lines
     .repeat("err", 5000, "ж")
+    .lines("err", 12000, 12)
     .repeat("out", 150000, "x")
     .raw("err", "   ")
     .raw("out", "\nthe end, without a newline")
 )
 
 RUNS: dict[str, Spec] = {
-    "shapes": (SHAPES, {}),
+    "shapes": (SHAPES, {"environment": {"TERM": "xterm-256color"}}),  # a TERM never turns on a TTY
     "separate": (Probe().out("to stdout").err("to stderr").out("stdout again"), {}),
     "large": (Probe().lines("out", 20000, 80), {}),
     "long": (Probe().lines("err", 3, 100000), {}),
@@ -95,6 +97,10 @@ def logs_while_running(h: Harness) -> None:
     )
     status = h.status(execution_id)
     assert status == "running", f"the workload read {status!r} (it sleeps {h.profile.long_sleep:g} s)"
+    silent, quiet = late_in_life(h)
+    h.sleep(quiet)
+    logs = h.executor.get_logs(silent)
+    assert logs == ("early\n", "early on stderr\n"), f"after {quiet:g} s of silence get_logs returned {logs!r}"
 
 
 @check("LOGS-009")
@@ -111,3 +117,7 @@ def every_shape_exact(h: Harness) -> None:
 def logs_unknown(h: Harness) -> None:
     logs = h.executor.get_logs("executor-kit-unknown-execution-3")
     assert logs == ("", ""), f"get_logs of an unknown id returned {logs!r}"
+    _, odd = odd_ids(h)
+    answers = {what: h.executor.get_logs(eid) for what, eid in odd.items()}
+    wrong = {what: logs for what, logs in answers.items() if logs != ("", "")}
+    assert not wrong, f"get_logs of ids resembling a real one returned {wrong}"

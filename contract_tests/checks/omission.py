@@ -95,16 +95,17 @@ def environment_is_the_jobs(h: Harness) -> None:
     secrets = h.executor.get_capabilities().get("supports_secrets", False)
     fields: dict[str, Any] = {"environment": {"KIT_PLAIN": "plain", "HOME": "/job-home", "HOSTNAME": "job-host"}}
     probe = Probe().has(HOST_CANARY).env("KIT_PLAIN").env("HOME").env("HOSTNAME")
-    if secrets:
-        fields["secret_environment"] = {"KIT_SECRET_TOO": "secret too"}
-        probe.env("KIT_SECRET_TOO")
+    if secrets:  # a secret named like a plain variable wins over it
+        fields["environment"]["KIT_BOTH"] = "the plain value"
+        fields["secret_environment"] = {"KIT_SECRET_TOO": "secret too", "KIT_BOTH": "the secret value"}
+        probe.env("KIT_SECRET_TOO").env("KIT_BOTH")
     os.environ[HOST_CANARY] = "leaked from the host"
     try:
         job, execution_id = h.start(probe, **fields)
     finally:
         os.environ.pop(HOST_CANARY, None)
     run = h.finish(job, execution_id)
-    want = "unset\nplain\n/job-home\njob-host\n" + ("secret too\n" if secrets else "")
+    want = "unset\nplain\n/job-home\njob-host\n" + ("secret too\nthe secret value\n" if secrets else "")
     assert run.stdout == want, f"the workload saw {run.stdout!r}, want {want!r} (host canary, env, job wins, secrets)"
 
 

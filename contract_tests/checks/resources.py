@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from contract_tests.checks import check, finished, scenario
-from contract_tests.harness import Finished, Harness, Spec
+from contract_tests.harness import Finished, Harness, Spec, parallel_map
 from executor_kit.probe import Probe
 
 __all__: list[str] = []
 
-TIMEOUT = 2.0
+TIMEOUT = 1.5  # fractional: a timeout rounded to whole seconds shows
 
 RUNS: dict[str, Spec] = {
     "over": (Probe().alloc(96).out("survived"), {"memory_limit": 32}),
+    # just over the limit (a swap allowance would let it live), with a timeout set too
+    "just over": (Probe().alloc(48).out("survived"), {"memory_limit": 32, "timeout_seconds": 600}),
     "within": (Probe().alloc(24).out("survived"), {"memory_limit": 96}),
 }
 
@@ -21,9 +23,13 @@ def _runs(h: Harness) -> list[Spec]:
     return list(RUNS.values())
 
 
-def _run_past_deadline(h: Harness) -> tuple[str, Finished]:
+def _run_past_deadline(h: Harness, variant: str) -> tuple[str, Finished]:
+    probe = Probe().ignore_term() if variant == "ignoring SIGTERM" else Probe()
+    fields = {"memory_limit": 256} if variant == "with a memory limit" else {}
     job, execution_id = h.start(
-        Probe().out("waiting").sleep(h.profile.long_sleep).out("ran to its natural end"), timeout_seconds=TIMEOUT
+        probe.out("waiting").sleep(h.profile.long_sleep).out("ran to its natural end"),
+        timeout_seconds=TIMEOUT,
+        **fields,
     )
     h.wait_for(
         lambda: "waiting" in h.executor.get_logs(execution_id)[0], h.profile.launch_deadline, "the workload to start"
@@ -33,32 +39,41 @@ def _run_past_deadline(h: Harness) -> tuple[str, Finished]:
     return first, h.finish(job, execution_id)
 
 
-def _timed_out(h: Harness) -> tuple[str, Finished]:
-    result: tuple[str, Finished] = h.shared("timeout", lambda: _run_past_deadline(h))
+def _variants(h: Harness) -> list[str]:
+    limits = h.executor.get_capabilities().get("supports_resource_limits", False)
+    return ["plain", "ignoring SIGTERM", *(["with a memory limit"] if limits else [])]
+
+
+def _timed_out(h: Harness) -> dict[str, tuple[str, Finished]]:
+    result: dict[str, tuple[str, Finished]] = h.shared(
+        "timeout",
+        lambda: dict(zip(_variants(h), parallel_map(lambda v: _run_past_deadline(h, v), _variants(h)), strict=True)),
+    )
     return result
 
 
 @check("TIMEOUT-001")
 def timeout_enforced(h: Harness) -> None:
-    first, run = _timed_out(h)
-    assert first == "failed", f"the first check_status after the {TIMEOUT:g} s deadline read {first!r}"
-    assert "natural end" not in run.stdout, "the workload was not stopped at its timeout"
+    for variant, (first, run) in _timed_out(h).items():
+        assert first == "failed", f"{variant}: the first check_status after the {TIMEOUT:g} s deadline read {first!r}"
+        assert "natural end" not in run.stdout, f"{variant}: the workload was not stopped at its timeout"
 
 
 @check("TIMEOUT-002")
 def timeout_harvested(h: Harness) -> None:
-    _, run = _timed_out(h)
-    assert (run.harvested, run.job.status) == (True, "timeout"), (
-        f"harvest returned {run.harvested!r} with status {run.job.status!r}, want True and 'timeout'"
-    )
+    for variant, (_, run) in _timed_out(h).items():
+        assert (run.harvested, run.job.status) == (True, "timeout"), (
+            f"{variant}: harvest returned {run.harvested!r} with status {run.job.status!r}, want True and 'timeout'"
+        )
 
 
 @check("LIMITS-001")
 def memory_limit_bounds(h: Harness) -> None:
-    run = finished(h, RUNS["over"])
-    assert run.status == "failed", f"allocating 96 MiB under a 32 MiB limit ended {run.status!r}"
-    assert "survived" not in run.stdout, "the workload allocated past its memory limit and went on"
-    assert run.job.status == "failed", f"the OOM-killed job was harvested as {run.job.status!r}"
+    for what, spec in (("96 MiB", RUNS["over"]), ("48 MiB (with a timeout set)", RUNS["just over"])):
+        run = finished(h, spec)
+        assert run.status == "failed", f"allocating {what} under a 32 MiB limit ended {run.status!r}"
+        assert "survived" not in run.stdout, f"allocating {what} under a 32 MiB limit went on"
+        assert run.job.status == "failed", f"the OOM-killed job ({what}) was harvested as {run.job.status!r}"
 
 
 @check("LIMITS-002")

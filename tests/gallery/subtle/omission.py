@@ -152,7 +152,7 @@ def _late_change(change: Any, argv: list[str], expected: str) -> Any:
 
 
 @bug(
-    "ENV",
+    ("ENV", "LAUNCH"),
     "ENV-001: Environment values reach the workload exactly (as at the launch_job call)." + NOT_YET,
     "the caller changes job.environment after launch_job",
     _late_change(lambda job: job.environment.update(A="2"), P().env("A").argv, "1\n"),
@@ -164,7 +164,7 @@ class LateEnvironmentReachesWorkload(_DeferredSpec):
 
 
 @bug(
-    "ARGV",
+    ("ARGV", "LAUNCH"),
     "ARGV-001: argv reaches the workload unchanged (as at the launch_job call)." + NOT_YET,
     "the caller changes job.command after launch_job",
     _late_change(lambda job: job.command.__setitem__(2, "y"), P().out("x").argv, "x\n"),
@@ -342,7 +342,7 @@ def _close_keeps_running(ex: Any) -> None:
 
 
 @bug(
-    "STATUS",
+    ("STATUS", "CLOSE"),
     "STATUS-004: A workload that is still running reads 'running' (ContainerExecutor.close: the executions are "
     "unaffected)." + NOT_YET,
     "close() or leaving the executor's with block",
@@ -365,7 +365,7 @@ def _gone_after_cleanup(ex: Any) -> None:
 
 
 @bug(
-    "LOGS",
+    ("LOGS", "CLEANUP"),
     "LOGS-008: An unknown id gives ('', '') (a cleaned-up id is unknown).",
     "get_logs after cleanup",
     _gone_after_cleanup,
@@ -385,7 +385,7 @@ class LogsSurviveCleanup(Subtle):
 
 
 @bug(
-    "HARVEST",
+    ("HARVEST", "CLEANUP"),
     "HARVEST-005: Harvesting an unknown execution returns False and invents nothing.",
     "harvest after cleanup of a never-harvested execution",
     _gone_after_cleanup,
@@ -512,7 +512,7 @@ def _find_exact(query: dict[str, str], labels: dict[str, str]) -> Any:
 
 
 @bug(
-    "LEAKS",
+    ("LEAKS", "FIND"),
     LK001 + FIND,
     "a label value that is a prefix of another run's",
     _find_exact({"run": "r-1"}, {"run": "r-10"}),
@@ -528,7 +528,7 @@ def _prefix_match(have: Any, wanted: Any) -> bool:
     return all(str(have.get(k, "true" if k == MANAGED_LABEL else "")).startswith(v) for k, v in wanted.items())
 
 
-@bug("LEAKS", LK001 + FIND, "a query with several labels", _find_exact({"a": "1", "b": "2"}, {"a": "1"}))
+@bug(("LEAKS", "FIND"), LK001 + FIND, "a query with several labels", _find_exact({"a": "1", "b": "2"}, {"a": "1"}))
 class FindMatchesAnyLabel(Subtle):
     """ECS ListTasks/resource-group tag queries with OR semantics across keys."""
 
@@ -537,7 +537,7 @@ class FindMatchesAnyLabel(Subtle):
 
 
 @bug(
-    "LEAKS",
+    ("LEAKS", "FIND"),
     LK001 + FIND + " (label values reach the backend unchanged)",
     "label values with capitals, ':' or '_'",
     _find_exact({"run": "Run_2026:12"}, {"run": "Run_2026:12"}),
