@@ -92,6 +92,7 @@ from executor_kit.job import (
 )
 from executor_kit.labels import MANAGED_LABEL
 from executor_kit.probe.build import build_probe_image
+from executor_kit.redaction import SecretLogGuard, shown_config_value
 from executor_kit.status import ExecutionStatus
 
 __all__ = [
@@ -130,6 +131,8 @@ _TLS_KEYS = frozenset({"verify", "ca_cert", "client_cert", "client_key"})
 _RUNNING_STATES = frozenset({"created", "running", "paused", "restarting"})
 _SIGKILL_EXIT = 137
 _KILL_MEMO_SIZE = 1024
+#: The loggers of the libraries this executor drives; secret values never reach their records.
+_LIBRARY_LOGGERS = ("docker", "urllib3", "requests")
 
 # -- configuration -----------------------------------------------------------------------------
 
@@ -188,7 +191,8 @@ def _validated(config: Mapping[str, Any]) -> dict[str, Any]:
         accepts, expected = _RULES[key]
         if not accepts(value):
             raise ExecutorConfigurationError(
-                f"DockerExecutor config {key!r} must be {expected}, got {value!r}", backend="docker"
+                f"DockerExecutor config {key!r} must be {expected}, got {shown_config_value(key, value)}",
+                backend="docker",
             )
     return {**DEFAULT_CONFIG, **config}
 
@@ -545,6 +549,7 @@ class DockerExecutor(ContainerExecutor):
         self._lock = threading.Lock()
         self._killed: collections.OrderedDict[str, str | None] = collections.OrderedDict()
         self._memo_lock = threading.Lock()
+        self._secret_logs = SecretLogGuard(_LIBRARY_LOGGERS, owner=self)
 
     # -- the client ------------------------------------------------------------------------
     @property
@@ -741,6 +746,10 @@ class DockerExecutor(ContainerExecutor):
 
     def _create_and_start(self, job: JobLike) -> tuple[bool, str]:
         secrets = secret_values(job)
+        with self._secret_logs.hiding(secrets):
+            return self._create_and_start_hidden(job, secrets)
+
+    def _create_and_start_hidden(self, job: JobLike, secrets: list[str]) -> tuple[bool, str]:
         spec = self._create_spec(job)
         try:
             container_id, problem = self._create_container(job, spec, secrets)
@@ -751,6 +760,7 @@ class DockerExecutor(ContainerExecutor):
             raise
         if container_id is None or problem:
             return False, redact(problem, secrets)
+        self._secret_logs.keep(container_id, secrets)
         mark_launched(job, container_id, started_at)
         return True, container_id
 
@@ -1003,11 +1013,11 @@ class DockerExecutor(ContainerExecutor):
             >>> DockerExecutor().cleanup("")
             True
         """
-        if self._inspect(execution_id) is None:
-            return True
-        with docker_errors("remove a container", execution_id=execution_id):
-            self._stop_gracefully(execution_id)
-            self._remove(execution_id)
+        if self._inspect(execution_id) is not None:
+            with docker_errors("remove a container", execution_id=execution_id):
+                self._stop_gracefully(execution_id)
+                self._remove(execution_id)
+        self._secret_logs.release(execution_id)
         return True
 
     def _stop_gracefully(self, execution_id: str) -> None:

@@ -77,8 +77,9 @@ from executor_kit.errors import (
     ExecutorError,
     ExecutorResourceError,
 )
-from executor_kit.job import JobLike, job_environment, mark_launched, record_result, validate_job
+from executor_kit.job import JobLike, job_environment, mark_launched, record_result, secret_values, validate_job
 from executor_kit.labels import MANAGED_LABEL
+from executor_kit.redaction import SecretLogGuard, shown_config_value
 from executor_kit.status import ExecutionStatus, JobStatus
 
 __all__ = ["CLEANED_TAG", "NAME_TAG", "TIMEOUT_REASON", "TIMEOUT_TAG", "FargateExecutor"]
@@ -102,6 +103,8 @@ _RUNNING_STATES = frozenset({"PROVISIONING", "PENDING", "ACTIVATING", "RUNNING",
 _PLATFORM_STOPS = frozenset({"TaskFailedToStart", "SpotInterruption", "TerminationNotice"})
 _MAX_OVERRIDES = 8192
 _BATCH = 100
+#: The loggers of the libraries this executor drives; secret values never reach their records.
+LIBRARY_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
 
 # Fargate task sizes: CPU units -> (smallest memory MiB, largest, step).
 _FARGATE_SIZES: tuple[tuple[int, int, int, int], ...] = (
@@ -210,7 +213,7 @@ def _check_key(key: str, config: Mapping[str, Any]) -> Any:
             raise _config_error(key, f"is required: {expected}")
         return default
     if not check(config[key]):
-        raise _config_error(key, f"must be {expected}, got {config[key]!r}")
+        raise _config_error(key, f"must be {expected}, got {shown_config_value(key, config[key])}")
     return config[key]
 
 
@@ -534,6 +537,10 @@ class FargateExecutor(ContainerExecutor):
             self.logs = factory("logs")
         self._cleaned: set[str] = set()
         self._definition: Mapping[str, Any] | None = None
+        self._secret_logs = SecretLogGuard(self.library_loggers, owner=self)
+
+    #: Loggers whose records never carry a secret value of a job in flight.
+    library_loggers: ClassVar[tuple[str, ...]] = LIBRARY_LOGGERS
 
     # ------------------------------------------------------------ capabilities
 
@@ -685,21 +692,24 @@ class FargateExecutor(ContainerExecutor):
             >>> ex.close()
         """
         validate_job(job)
-        request = self._request(job)
-        if isinstance(request, str):
-            return False, request
-        try:
-            answer = self._run_task(request)
-        except _RejectedError as exc:
-            return False, exc.message
-        return self._launched(job, answer)
+        secrets = secret_values(job)
+        with self._secret_logs.hiding(secrets):
+            request = self._request(job)
+            if isinstance(request, str):
+                return False, request
+            try:
+                answer = self._run_task(request)
+            except _RejectedError as exc:
+                return False, exc.message
+            return self._launched(job, answer, secrets)
 
-    def _launched(self, job: JobLike, answer: Mapping[str, Any]) -> tuple[bool, str]:
+    def _launched(self, job: JobLike, answer: Mapping[str, Any], secrets: list[str]) -> tuple[bool, str]:
         tasks, failures = answer.get("tasks") or [], answer.get("failures") or []
         if failures or not tasks:
             reasons = "; ".join(f"{f.get('reason', '?')} {f.get('detail', '')}".strip() for f in failures)
             return False, f"ECS did not start the task: {reasons or 'no task in the answer'}"
         execution_id = str(tasks[0]["taskArn"])
+        self._secret_logs.keep(execution_id, secrets)  # DescribeTasks answers carry the overrides
         mark_launched(job, execution_id, self.clock.now())
         return True, execution_id
 
@@ -935,14 +945,17 @@ class FargateExecutor(ContainerExecutor):
             >>> other.close(); ex.close()
         """
         task = self._describe(self._known([execution_id])).get(execution_id)
-        if task is None or CLEANED_TAG in _tags(task):
-            return True
+        if task is not None and CLEANED_TAG not in _tags(task):
+            self._remove(execution_id, task)
+        self._secret_logs.release(execution_id)
+        return True
+
+    def _remove(self, execution_id: str, task: Mapping[str, Any]) -> None:
         if task.get("desiredStatus") != "STOPPED" and task.get("lastStatus") != "STOPPED":
             self._stop(execution_id, "executor-kit: cleanup")
         self._delete_stream(execution_id)
         self._forget(execution_id)
         self._cleaned.add(execution_id)
-        return True
 
     # ----------------------------------------------------------------- listing
 
