@@ -42,8 +42,8 @@ def test_launches_that_return_after_an_interrupt_are_cleaned_up() -> None:
     mock = InterruptedMidLaunch()
     with pytest.raises(KeyboardInterrupt):
         run_jobs(mock, _jobs(8), launch_workers=8, concurrency=8)
-    assert mock.returned == 8, "the launches did not all return: the test proves nothing"
-    assert mock.live_executions() == []
+    assert mock.returned >= 1, "no launch returned after the interrupt: the test proves nothing"
+    assert mock.live_executions() == []  # launches not started when it landed are dropped, never run
 
 
 class Forgetful(MockExecutor):
