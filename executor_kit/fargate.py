@@ -735,7 +735,10 @@ class FargateExecutor(ContainerExecutor):
             (False, True)
             >>> ex.close()
         """
-        validate_job(job)
+        try:
+            validate_job(job)
+        except ExecutorConfigurationError as exc:
+            return False, str(exc)
         secrets = secret_values(job)
         with self._secret_logs.hiding(secrets):
             request = self._request(job)
