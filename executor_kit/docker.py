@@ -220,7 +220,21 @@ def _client_kwargs(config: Mapping[str, Any]) -> dict[str, Any]:
         kwargs["base_url"] = config["base_url"]
     if config["tls"] is not None:
         kwargs["tls"] = _tls_config(config["tls"])
+    _check_address(kwargs.get("base_url"), "config 'base_url'" if config["base_url"] else "DOCKER_HOST", kwargs)
     return {**kwargs, "timeout": config["api_timeout"], "max_pool_size": 32}
+
+
+def _check_address(url: str | None, source: str, kwargs: Mapping[str, Any]) -> None:
+    """Parse the daemon address as the SDK will, so a malformed one is one configuration-error line."""
+    if not url:
+        return
+    try:
+        docker.utils.parse_host(url, docker.constants.IS_WINDOWS_PLATFORM, tls=bool(kwargs.get("tls")))
+    except (ValueError, docker.errors.DockerException) as exc:
+        reason = str(exc).strip().partition("\n")[0]
+        raise ExecutorConfigurationError(
+            f"Docker: the daemon address {url!r} ({source}) is malformed: {reason}", backend="docker"
+        ) from exc
 
 
 # -- the unix-socket transport --------------------------------------------------------------
