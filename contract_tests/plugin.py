@@ -149,6 +149,7 @@ def contract_executor(request: pytest.FixtureRequest) -> ContainerExecutor:
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
+    _handle(_note_signal)  # from the first signal on, later ones are reported: the unwinding ends in the cleanup
     raise KeyboardInterrupt(f"signal {signum}")
 
 
