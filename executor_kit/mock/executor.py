@@ -349,6 +349,11 @@ class MockExecutor(ContainerExecutor):
     def advance(self, seconds: float) -> None:
         """Move the virtual clock forward by ``seconds``.
 
+        Raises:
+            ExecutorConfigurationError: for anything but a finite number >= 0, or
+                a step past ``executor_kit.clock.MAX_SPAN`` in all; the clock
+                keeps its time.
+
         Example:
             >>> mock = MockExecutor(); mock.advance(5); mock.clock.monotonic()
             5.0
