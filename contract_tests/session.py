@@ -181,6 +181,7 @@ def executor_for(request: pytest.FixtureRequest) -> ContainerExecutor:
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
+    _handle(_note_signal)  # from the first signal on, later ones are reported: the unwinding ends in the cleanup
     raise KeyboardInterrupt(f"signal {signum}")
 
 

@@ -7,11 +7,19 @@ conformance suite) can run timeouts and durations without sleeping.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import threading
 import time
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "SystemClock", "VirtualClock"]
+from executor_kit.errors import ExecutorConfigurationError
+
+__all__ = ["MAX_SPAN", "Clock", "SystemClock", "VirtualClock"]
+
+#: The longest span (seconds, about 317 years) a ``VirtualClock`` covers, and so
+#: the longest duration a mock execution may have: every time on it stays a
+#: valid ``datetime``, whatever is added to it.
+MAX_SPAN = 10.0**10
 
 _EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -118,22 +126,42 @@ class VirtualClock:
         """Move time forward.
 
         Raises:
-            ValueError: for a negative step (time never runs backwards).
+            ExecutorConfigurationError: (a ``ValueError``) for anything but a
+                finite number >= 0, or a step past ``MAX_SPAN`` seconds in all;
+                the clock is left as it was.
 
         Example:
             >>> clock = VirtualClock(); clock.advance(2.5); clock.monotonic()
             2.5
+            >>> clock.advance(float("nan"))  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            ...
+            executor_kit.errors.ExecutorConfigurationError: cannot advance a clock by nan seconds: ...
         """
-        if seconds < 0:
-            raise ValueError(f"cannot advance a clock by {seconds} seconds")
+        _check_step(seconds)
         with self._lock:
+            if self._elapsed + seconds > MAX_SPAN:
+                raise ExecutorConfigurationError(
+                    f"cannot advance a clock by {seconds!r} seconds: a virtual clock spans at most {MAX_SPAN:g} s"
+                )
             self._elapsed += seconds
 
     def sleep(self, seconds: float) -> None:
-        """Advance instead of sleeping (negative values count as zero).
+        """Advance instead of sleeping (negative values count as zero; see ``advance`` for the rest).
 
         Example:
             >>> clock = VirtualClock(); clock.sleep(3); clock.monotonic()
             3.0
         """
-        self.advance(max(0.0, seconds))
+        self.advance(max(0.0, seconds) if _is_number(seconds) and not math.isnan(seconds) else seconds)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_step(seconds: object) -> None:
+    if not _is_number(seconds) or not math.isfinite(seconds) or seconds < 0:  # type: ignore[arg-type,operator]
+        raise ExecutorConfigurationError(
+            f"cannot advance a clock by {seconds!r} seconds: a finite number >= 0 is needed"
+        )

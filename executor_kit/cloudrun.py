@@ -82,6 +82,7 @@ from executor_kit.job import (
     validate_job,
 )
 from executor_kit.labels import MANAGED_LABEL
+from executor_kit.redaction import SecretLogGuard, shown_config_value
 from executor_kit.status import ExecutionStatus, JobStatus
 
 __all__ = ["SCOPE", "CloudRunExecutor", "CloudRunSettings"]
@@ -100,6 +101,8 @@ _EXECUTION = re.compile(
 _SUFFIX = 9  # "-" and 8 hex digits added to the job name per launch
 _NO_EXIT_CODE = -1
 _STREAMS = ("stdout", "stderr")
+#: The loggers of the libraries this executor drives; secret values never reach their records.
+_LIBRARY_LOGGERS = ("requests", "urllib3", "google.auth", "responses")
 
 
 def _fail(message: str) -> ExecutorConfigurationError:
@@ -109,7 +112,7 @@ def _fail(message: str) -> ExecutorConfigurationError:
 def _text(pattern: re.Pattern[str], what: str) -> Callable[[str, object], object]:
     def check(key: str, value: object) -> object:
         if not isinstance(value, str) or not pattern.fullmatch(value):
-            raise _fail(f"cloudrun config {key!r} must be {what}, got {value!r}")
+            raise _fail(f"cloudrun config {key!r} must be {what}, got {shown_config_value(key, value)}")
         return value
 
     return check
@@ -117,7 +120,7 @@ def _text(pattern: re.Pattern[str], what: str) -> Callable[[str, object], object
 
 def _flag(key: str, value: object) -> object:
     if not isinstance(value, bool):
-        raise _fail(f"cloudrun config {key!r} must be a bool, got {value!r}")
+        raise _fail(f"cloudrun config {key!r} must be a bool, got {shown_config_value(key, value)}")
     return value
 
 
@@ -125,7 +128,8 @@ def _number(low: float, high: float, kind: type = float) -> Callable[[str, objec
     def check(key: str, value: object) -> object:
         ok = isinstance(value, int | float) and not isinstance(value, bool) and low <= value <= high
         if not ok or (kind is int and not isinstance(value, int)):
-            raise _fail(f"cloudrun config {key!r} must be a {kind.__name__} in [{low:g}, {high:g}], got {value!r}")
+            shown = shown_config_value(key, value)
+            raise _fail(f"cloudrun config {key!r} must be a {kind.__name__} in [{low:g}, {high:g}], got {shown}")
         return kind(value)
 
     return check
@@ -500,6 +504,7 @@ class CloudRunExecutor(ContainerExecutor):
         self.settings = CloudRunSettings.from_config(self.config)
         http = session if session is not None else _session(_credentials(self.config.get("credentials")))
         self._api = _Api(http, self.settings, self.clock)
+        self._secret_logs = SecretLogGuard(_LIBRARY_LOGGERS, owner=self)
 
     def __repr__(self) -> str:
         s = self.settings
@@ -529,10 +534,13 @@ class CloudRunExecutor(ContainerExecutor):
             validate_job(job)
         except ExecutorConfigurationError as exc:
             return False, str(exc)
+        secrets = secret_values(job)
         try:
-            execution = self._launch(job, secret_values(job))
+            with self._secret_logs.hiding(secrets):
+                execution = self._launch(job, secrets)
         except _RejectedError as exc:
             return False, f"Cloud Run refused job {job.image!r}: {exc}"
+        self._secret_logs.keep(execution, secrets)  # an execution's GET answer carries the overrides
         mark_launched(job, execution, self.clock.now())
         return True, execution
 
@@ -808,6 +816,7 @@ class CloudRunExecutor(ContainerExecutor):
         job_name = self._owned_job(execution_id) if _EXECUTION.fullmatch(str(execution_id)) else None
         if job_name is not None:
             self._delete_job(job_name)
+        self._secret_logs.release(str(execution_id))
         return True
 
     def close(self) -> None:

@@ -44,6 +44,17 @@ that itself exits 137 by the engine's ``kill`` event (looked up once per such
 container, then remembered); the engine keeps a bounded event history, so on a
 very busy engine an old external kill may read ``exited`` with code 137.
 
+Restarts from outside: an execution id follows the container's *first* run;
+the kit never restarts a container, so a ``docker start`` of a finished one is
+a new life the id does not follow. An executor that saw the run end keeps that
+end (status, exit code, ``FinishedAt``) and reads logs only up to it. An
+executor that did not (another process) recognises the restart by the
+``FinishedAt`` the engine keeps while the container runs again, and reads
+``failed`` (reason "restarted from outside the kit ...", exit code -1: the
+engine no longer keeps the first run's code). Terminal stays terminal either
+way. Limitation: once the second life has ended too, an executor that saw
+neither end reads the second one.
+
 Secrets (``secret_environment``) reach the workload as environment variables;
 Docker stores them in the container's configuration, readable by anyone with
 access to the daemon. The kit never echoes them in its messages.
@@ -93,6 +104,7 @@ from executor_kit.job import (
 from executor_kit.labels import MANAGED_LABEL
 from executor_kit.probe import PROBE_DIGEST_LABEL, probe_digest
 from executor_kit.probe.build import build_probe_image
+from executor_kit.redaction import SecretLogGuard, shown_config_value
 from executor_kit.status import ExecutionStatus
 
 __all__ = [
@@ -135,6 +147,12 @@ _TLS_KEYS = frozenset({"verify", "ca_cert", "client_cert", "client_key"})
 _RUNNING_STATES = frozenset({"created", "running", "paused", "restarting"})
 _SIGKILL_EXIT = 137
 _KILL_MEMO_SIZE = 1024
+_END_MEMO_SIZE = 4096
+#: Marks, in a followed state, a container found running again after an end (restarted from outside).
+RESTARTED_KEY = "ExecutorKitRestartedFromOutside"
+_RAN_AGAIN = "ExecutorKitRanAgain"  # in a kept end: the container has been started again since
+#: The loggers of the libraries this executor drives; secret values never reach their records.
+_LIBRARY_LOGGERS = ("docker", "urllib3", "requests")
 
 # -- configuration -----------------------------------------------------------------------------
 
@@ -194,7 +212,8 @@ def _validated(config: Mapping[str, Any]) -> dict[str, Any]:
         accepts, expected = _RULES[key]
         if not accepts(value):
             raise ExecutorConfigurationError(
-                f"DockerExecutor config {key!r} must be {expected}, got {value!r}", backend="docker"
+                f"DockerExecutor config {key!r} must be {expected}, got {shown_config_value(key, value)}",
+                backend="docker",
             )
     return {**DEFAULT_CONFIG, **config}
 
@@ -222,7 +241,21 @@ def _client_kwargs(config: Mapping[str, Any]) -> dict[str, Any]:
         kwargs["base_url"] = config["base_url"]
     if config["tls"] is not None:
         kwargs["tls"] = _tls_config(config["tls"])
+    _check_address(kwargs.get("base_url"), "config 'base_url'" if config["base_url"] else "DOCKER_HOST", kwargs)
     return {**kwargs, "timeout": config["api_timeout"], "max_pool_size": 32}
+
+
+def _check_address(url: str | None, source: str, kwargs: Mapping[str, Any]) -> None:
+    """Parse the daemon address as the SDK will, so a malformed one is one configuration-error line."""
+    if not url:
+        return
+    try:
+        docker.utils.parse_host(url, docker.constants.IS_WINDOWS_PLATFORM, tls=bool(kwargs.get("tls")))
+    except (ValueError, docker.errors.DockerException) as exc:
+        reason = str(exc).strip().partition("\n")[0]
+        raise ExecutorConfigurationError(
+            f"Docker: the daemon address {url!r} ({source}) is malformed: {reason}", backend="docker"
+        ) from exc
 
 
 # -- the unix-socket transport --------------------------------------------------------------
@@ -442,12 +475,23 @@ def _timeout_reason(info: Mapping[str, Any]) -> str | None:
     return f"timeout: stopped after its {_timeout_of(info):g} s timeout" if _timed_out(info) else None
 
 
+def _restart_reason(info: Mapping[str, Any]) -> str | None:
+    state = info.get("State") or {}
+    if not state.get(RESTARTED_KEY):
+        return None
+    return (
+        f"restarted from outside the kit after its run ended at {state.get('FinishedAt')}; "
+        "the engine no longer keeps that run's exit code"
+    )
+
+
 def _engine_reason(info: Mapping[str, Any]) -> str | None:
     error = (info.get("State") or {}).get("Error")
     return f"the engine reported: {error}" if error else None
 
 
 _REASONS: tuple[Callable[[Mapping[str, Any]], str | None], ...] = (
+    _restart_reason,
     _oom_reason,
     _timeout_reason,
     _engine_reason,
@@ -551,7 +595,9 @@ class DockerExecutor(ContainerExecutor):
         self._client: Any = None
         self._lock = threading.Lock()
         self._killed: collections.OrderedDict[str, str | None] = collections.OrderedDict()
+        self._ended: collections.OrderedDict[str, dict[str, Any]] = collections.OrderedDict()
         self._memo_lock = threading.Lock()
+        self._secret_logs = SecretLogGuard(_LIBRARY_LOGGERS, owner=self)
 
     # -- the client ------------------------------------------------------------------------
     @property
@@ -751,6 +797,10 @@ class DockerExecutor(ContainerExecutor):
 
     def _create_and_start(self, job: JobLike) -> tuple[bool, str]:
         secrets = secret_values(job)
+        with self._secret_logs.hiding(secrets):
+            return self._create_and_start_hidden(job, secrets)
+
+    def _create_and_start_hidden(self, job: JobLike, secrets: list[str]) -> tuple[bool, str]:
         spec = self._create_spec(job)
         try:
             container_id, problem = self._create_container(job, spec, secrets)
@@ -761,6 +811,7 @@ class DockerExecutor(ContainerExecutor):
             raise
         if container_id is None or problem:
             return False, redact(problem, secrets)
+        self._secret_logs.keep(container_id, secrets)
         mark_launched(job, container_id, started_at)
         return True, container_id
 
@@ -788,7 +839,40 @@ class DockerExecutor(ContainerExecutor):
                 info: dict[str, Any] = self.api.inspect_container(execution_id)
             except docker.errors.NotFound:
                 return None
-        return info if _is_managed(info, execution_id) else None
+        return self._as_followed(info) if _is_managed(info, execution_id) else None
+
+    def _as_followed(self, info: dict[str, Any]) -> dict[str, Any]:
+        """The container as its execution id follows it: its first run, whose end, once seen, is kept.
+
+        A container restarted from outside (``docker start``) keeps the ``FinishedAt``
+        of its earlier run while it runs again; the kit never restarts one, so that
+        is a new life the id does not follow.
+        """
+        execution_id = str(info["Id"])
+        with self._memo_lock:
+            ended = self._ended.get(execution_id)
+        if ended is not None:
+            return {**info, "State": self._kept_end(execution_id, ended, info.get("State") or {})}
+        state = info.get("State") or {}
+        if state.get("Status") in _RUNNING_STATES and _parse_time(state.get("FinishedAt")) is not None:
+            state = {**state, "Status": "exited", "ExitCode": -1, RESTARTED_KEY: True}
+            info = {**info, "State": state}
+        if state.get("Status") not in (*_RUNNING_STATES, "removing"):
+            self._remember_end(execution_id, state)
+        return info
+
+    def _kept_end(self, execution_id: str, ended: dict[str, Any], now: Mapping[str, Any]) -> dict[str, Any]:
+        """The end seen before; marked when the container has been started again since."""
+        if now.get("StartedAt") != ended.get("StartedAt") and not ended.get(_RAN_AGAIN):
+            ended = {**ended, _RAN_AGAIN: True}
+            self._remember_end(execution_id, ended)
+        return ended
+
+    def _remember_end(self, execution_id: str, state: dict[str, Any]) -> None:
+        with self._memo_lock:
+            self._ended[execution_id] = state
+            while len(self._ended) > _END_MEMO_SIZE:
+                self._ended.popitem(last=False)
 
     def _overdue(self, info: Mapping[str, Any]) -> bool:
         state = info.get("State") or {}
@@ -887,9 +971,13 @@ class DockerExecutor(ContainerExecutor):
     def _status_from_row(self, row: Mapping[str, Any] | None) -> ExecutionStatus:
         if row is None or row.get("State") == "removing":
             return ExecutionStatus.NOT_FOUND
-        if row.get("State") in _RUNNING_STATES and not self._may_be_overdue(row):
+        if row.get("State") in _RUNNING_STATES and not self._may_be_overdue(row) and not self._saw_end(row):
             return ExecutionStatus.RUNNING
         return self.check_status(str(row["Id"]))
+
+    def _saw_end(self, row: Mapping[str, Any]) -> bool:
+        with self._memo_lock:
+            return row.get("Id") in self._ended
 
     def _may_be_overdue(self, row: Mapping[str, Any]) -> bool:
         timeout = _timeout_of(row)
@@ -919,13 +1007,23 @@ class DockerExecutor(ContainerExecutor):
     def _multiplexed_logs(self, execution_id: str) -> tuple[str, str]:
         api = self.api
         url = f"{api.base_url}/v{api.api_version}/containers/{execution_id}/logs"
-        params = {"stdout": 1, "stderr": 1, "follow": 0, "tail": "all"}
+        params: dict[str, Any] = {"stdout": 1, "stderr": 1, "follow": 0, "tail": "all"}
+        params.update(self._logs_until(execution_id))
         with contextlib.closing(api.get(url, params=params, stream=True, timeout=self.config["api_timeout"])) as res:
             try:
                 res.raise_for_status()
             except requests.exceptions.HTTPError as exc:
                 docker.errors.create_api_error_from_http_exception(exc)  # raises the SDK's typed error
             return _demultiplex(res.raw)
+
+    def _logs_until(self, execution_id: str) -> dict[str, str]:
+        """For a container restarted from outside: only the output of the run the id follows."""
+        with self._memo_lock:
+            state = self._ended.get(execution_id) or {}
+        finished = _parse_time(state.get("FinishedAt"))
+        if finished is None or not (state.get(RESTARTED_KEY) or state.get(_RAN_AGAIN)):
+            return {}
+        return {"until": f"{finished.timestamp() + 0.001:.6f}"}
 
     def _logs(self, execution_id: str) -> tuple[str, str]:
         """Both streams in one request, split by the stream id Docker puts on each frame."""
@@ -1013,11 +1111,13 @@ class DockerExecutor(ContainerExecutor):
             >>> DockerExecutor().cleanup("")
             True
         """
-        if self._inspect(execution_id) is None:
-            return True
-        with docker_errors("remove a container", execution_id=execution_id):
-            self._stop_gracefully(execution_id)
-            self._remove(execution_id)
+        if self._inspect(execution_id) is not None:
+            with docker_errors("remove a container", execution_id=execution_id):
+                self._stop_gracefully(execution_id)
+                self._remove(execution_id)
+        self._secret_logs.release(execution_id)
+        with self._memo_lock:
+            self._ended.pop(execution_id, None)
         return True
 
     def _stop_gracefully(self, execution_id: str) -> None:

@@ -30,11 +30,24 @@ or ``stderr``; set the output's stream name to ``PREFIX/CONTAINER/TASK_ID``
 output is returned as stdout, stderr is empty, and the capability
 ``separates_output_streams`` reads ``False``.
 
-**Secrets.** ``secret_environment`` reaches the workload as container
-override environment, like ``environment``: never in this executor's messages,
-but readable by anyone allowed ``ecs:DescribeTasks`` (and in CloudTrail). For
-stronger protection reference Secrets Manager from the task definition's
-``secrets`` instead; ECS cannot override those per run.
+**Secrets.** Two ways, chosen by ``secret_mode``:
+
+* ``"environment"`` (default): ``secret_environment`` reaches the workload as
+  container override environment, like ``environment``. The values are never
+  in this executor's messages, and never in the records of botocore, boto3 or
+  urllib3 loggers (a redacting filter holds them from the launch until
+  ``cleanup``), but anyone allowed ``ecs:DescribeTasks`` reads them, and so
+  does CloudTrail. Use it for short-lived values, or when the caller has the
+  value and nowhere to store it.
+* ``"value-from"``: each ``secret_environment`` value is the ARN of a Secrets
+  Manager secret or an SSM Parameter Store parameter. ECS cannot override a
+  container's ``secrets`` per run, so the executor registers a revision of the
+  task definition whose container adds ``secrets`` with those ``valueFrom``
+  references (one revision per distinct set, reused), executed with
+  ``execution_role_arn`` (or the definition's own execution role). The
+  platform fetches the values when the task starts: they never pass through
+  the kit, the API requests, ``DescribeTasks`` or CloudTrail. Use it for
+  long-lived credentials.
 
 **Images.** ECS cannot override a container's image per run, so a job's
 ``image`` must equal the image of the configured task definition's container;
@@ -68,6 +81,7 @@ import botocore.exceptions
 import botocore.loaders
 import botocore.session
 
+from executor_kit import _fargate_secrets
 from executor_kit.base import ContainerExecutor
 from executor_kit.clock import Clock
 from executor_kit.errors import (
@@ -77,8 +91,9 @@ from executor_kit.errors import (
     ExecutorError,
     ExecutorResourceError,
 )
-from executor_kit.job import JobLike, job_environment, mark_launched, record_result, validate_job
+from executor_kit.job import JobLike, job_environment, mark_launched, record_result, secret_values, validate_job
 from executor_kit.labels import MANAGED_LABEL
+from executor_kit.redaction import SecretLogGuard, shown_config_value
 from executor_kit.status import ExecutionStatus, JobStatus
 
 __all__ = ["CLEANED_TAG", "NAME_TAG", "TIMEOUT_REASON", "TIMEOUT_TAG", "FargateExecutor"]
@@ -102,6 +117,8 @@ _RUNNING_STATES = frozenset({"PROVISIONING", "PENDING", "ACTIVATING", "RUNNING",
 _PLATFORM_STOPS = frozenset({"TaskFailedToStart", "SpotInterruption", "TerminationNotice"})
 _MAX_OVERRIDES = 8192
 _BATCH = 100
+#: The loggers of the libraries this executor drives; secret values never reach their records.
+LIBRARY_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
 
 # Fargate task sizes: CPU units -> (smallest memory MiB, largest, step).
 _FARGATE_SIZES: tuple[tuple[int, int, int, int], ...] = (
@@ -166,6 +183,10 @@ def _is_log_format(value: object) -> bool:
     return value in ("firelens-json", "awslogs")
 
 
+def _is_secret_mode(value: object) -> bool:
+    return value in _fargate_secrets.SECRET_MODES
+
+
 def _is_template(value: object) -> bool:
     return isinstance(value, str) and "{task_id}" in value
 
@@ -196,6 +217,8 @@ _SCHEMA: dict[str, tuple[Callable[[object], bool], str, Any]] = {
     "max_attempts": (_is_attempts, "an int from 1 to 20 (botocore standard retry mode)", 5),
     "delete_logs_on_cleanup": (_is_bool, "a bool", True),
     "harvest_cleans_up": (_is_bool, "a bool", False),
+    "secret_mode": (_is_secret_mode, "'environment' or 'value-from'", "environment"),
+    "execution_role_arn": (_is_optional_text, "None or the IAM role ARN ECS fetches 'value-from' secrets with", None),
 }
 
 
@@ -210,7 +233,7 @@ def _check_key(key: str, config: Mapping[str, Any]) -> Any:
             raise _config_error(key, f"is required: {expected}")
         return default
     if not check(config[key]):
-        raise _config_error(key, f"must be {expected}, got {config[key]!r}")
+        raise _config_error(key, f"must be {expected}, got {shown_config_value(key, config[key])}")
     return config[key]
 
 
@@ -496,7 +519,8 @@ class FargateExecutor(ContainerExecutor):
             emulator), ``profile`` or ``aws_access_key_id`` /
             ``aws_secret_access_key`` / ``aws_session_token``, ``max_attempts``
             (botocore standard retries, for throttling), ``delete_logs_on_cleanup``,
-            ``harvest_cleans_up``.
+            ``harvest_cleans_up``, ``secret_mode`` (``environment`` or
+            ``value-from``) and ``execution_role_arn``.
         clock: Where deadlines and timestamps are read.
         client_factory: ``factory("ecs")`` / ``factory("logs")`` returning boto3
             clients, to replace the default session built from ``config``.
@@ -536,6 +560,11 @@ class FargateExecutor(ContainerExecutor):
             self.logs = factory("logs")
         self._cleaned: set[str] = set()
         self._definition: Mapping[str, Any] | None = None
+        self._registered: dict[tuple[tuple[str, str], ...], str] = {}
+        self._secret_logs = SecretLogGuard(self.library_loggers, owner=self)
+
+    #: Loggers whose records never carry a secret value of a job in flight.
+    library_loggers: ClassVar[tuple[str, ...]] = LIBRARY_LOGGERS
 
     # ------------------------------------------------------------ capabilities
 
@@ -589,10 +618,30 @@ class FargateExecutor(ContainerExecutor):
             return f"no Fargate task size offers {cpu} CPU units and {memory} MiB"
         return {"cpu": str(size[0]), "memory": str(size[1])}
 
+    def _environment(self, job: JobLike) -> dict[str, str]:
+        return job_environment(job) if self.settings["secret_mode"] == "environment" else dict(job.environment)
+
+    def _definition_for(self, job: JobLike, container: str) -> str:
+        """The task definition to run: the configured one, or its revision with the job's ``valueFrom`` secrets."""
+        pairs = _fargate_secrets.references(job)
+        if self.settings["secret_mode"] == "environment" or not pairs:
+            return str(self.settings["task_definition"])
+        if pairs not in self._registered:
+            role = self.settings["execution_role_arn"] or self._task_definition().get("executionRoleArn")
+            if not role:
+                raise _config_error(
+                    "execution_role_arn", "is needed with secret_mode 'value-from' (or give the task definition one)"
+                )
+            request = _fargate_secrets.registration(self._task_definition(), container, pairs, role)
+            with _translated("RegisterTaskDefinition"):
+                answer = self.ecs.register_task_definition(**request)
+            self._registered[pairs] = str(answer["taskDefinition"]["taskDefinitionArn"])
+        return self._registered[pairs]
+
     def _container_override(self, job: JobLike, name: str) -> dict[str, Any]:
         override: dict[str, Any] = {
             "name": name,
-            "environment": [{"name": k, "value": v} for k, v in job_environment(job).items()],
+            "environment": [{"name": k, "value": v} for k, v in self._environment(job).items()],
         }
         if job.command:
             override["command"] = list(job.command)
@@ -623,9 +672,12 @@ class FargateExecutor(ContainerExecutor):
         tags = self._job_tags(job)
         overrides = self._overrides(job, container["name"])
         problem = overrides if isinstance(overrides, str) else _first_problem(tags)
+        if problem is None and self.settings["secret_mode"] == "value-from":
+            problem = _fargate_secrets.reference_problem(_fargate_secrets.references(job))
         if problem is not None:
             return problem
         return {
+            "taskDefinition": self._definition_for(job, container["name"]),
             "overrides": overrides,
             "tags": [{"key": k, "value": v} for k, v in tags.items()],
         }
@@ -644,7 +696,6 @@ class FargateExecutor(ContainerExecutor):
         with _translated("RunTask"):
             answer: Mapping[str, Any] = self.ecs.run_task(
                 cluster=self.settings["cluster"],
-                taskDefinition=self.settings["task_definition"],
                 launchType="FARGATE",
                 count=1,
                 networkConfiguration=self._network(),
@@ -686,22 +737,28 @@ class FargateExecutor(ContainerExecutor):
             (False, True)
             >>> ex.close()
         """
-        validate_job(job)
-        request = self._request(job)
-        if isinstance(request, str):
-            return False, request
         try:
-            answer = self._run_task(request)
-        except _RejectedError as exc:
-            return False, exc.message
-        return self._launched(job, answer)
+            validate_job(job)
+        except ExecutorConfigurationError as exc:
+            return False, str(exc)
+        secrets = secret_values(job)
+        with self._secret_logs.hiding(secrets):
+            request = self._request(job)
+            if isinstance(request, str):
+                return False, request
+            try:
+                answer = self._run_task(request)
+            except _RejectedError as exc:
+                return False, exc.message
+            return self._launched(job, answer, secrets)
 
-    def _launched(self, job: JobLike, answer: Mapping[str, Any]) -> tuple[bool, str]:
+    def _launched(self, job: JobLike, answer: Mapping[str, Any], secrets: list[str]) -> tuple[bool, str]:
         tasks, failures = answer.get("tasks") or [], answer.get("failures") or []
         if failures or not tasks:
             reasons = "; ".join(f"{f.get('reason', '?')} {f.get('detail', '')}".strip() for f in failures)
             return False, f"ECS did not start the task: {reasons or 'no task in the answer'}"
         execution_id = str(tasks[0]["taskArn"])
+        self._secret_logs.keep(execution_id, secrets)  # DescribeTasks answers carry the overrides
         mark_launched(job, execution_id, self.clock.now())
         return True, execution_id
 
@@ -937,14 +994,17 @@ class FargateExecutor(ContainerExecutor):
             >>> other.close(); ex.close()
         """
         task = self._describe(self._known([execution_id])).get(execution_id)
-        if task is None or CLEANED_TAG in _tags(task):
-            return True
+        if task is not None and CLEANED_TAG not in _tags(task):
+            self._remove(execution_id, task)
+        self._secret_logs.release(execution_id)
+        return True
+
+    def _remove(self, execution_id: str, task: Mapping[str, Any]) -> None:
         if task.get("desiredStatus") != "STOPPED" and task.get("lastStatus") != "STOPPED":
             self._stop(execution_id, "executor-kit: cleanup")
         self._delete_stream(execution_id)
         self._forget(execution_id)
         self._cleaned.add(execution_id)
-        return True
 
     # ----------------------------------------------------------------- listing
 

@@ -107,6 +107,31 @@ def _check_positive(field: str, value: object) -> None:
         raise _fail(field, f"must be positive, got {value!r}")
 
 
+def _texts(job: JobLike) -> dict[str, list[str]]:
+    name = getattr(job, "name", None)
+    texts = {"image": [job.image], "name": [name] if name else [], "command": list(job.command)}
+    for field in ("environment", "labels", "secret_environment"):
+        mapping: Mapping[str, str] = getattr(job, field, None) or {}
+        texts[field] = [*mapping, *mapping.values()]
+    return texts
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_unicode(job: JobLike) -> None:
+    texts = _texts(job)
+    if _encodes("".join("".join(values) for values in texts.values())):
+        return
+    field = next(field for field, values in texts.items() if not _encodes("".join(values)))
+    raise _fail(field, "contains a lone surrogate (not valid Unicode): no backend can send it")
+
+
 def validate_job(job: JobLike) -> None:
     """Check a job's inputs; raise before anything is created if they are unusable.
 
@@ -133,6 +158,7 @@ def validate_job(job: JobLike) -> None:
         _check_env_names(field, getattr(job, field, {}))
     for field in ("cpu_limit", "memory_limit", "timeout_seconds"):
         _check_positive(field, getattr(job, field, None))
+    _check_unicode(job)
 
 
 @dataclasses.dataclass

@@ -34,9 +34,21 @@ Decisions, each tested in ``tests/test_monitor.py``:
   as ``timeout`` by the monitor, with the logs read so far.
 * **Vanished executions** (``not-found`` before harvest, e.g. removed from
   outside) fail their job with a reason.
+* **Batch status gaps.** An id that ``check_statuses`` leaves out of its answer
+  (or every id, when the answer is not a mapping) is asked with ``check_status``
+  on its own; a word outside the status vocabulary raises ``ExecutorError``
+  (the backend broke the contract; the run aborts as below).
+* **Run deadline.** With ``deadline``, the run ends at the latest that many
+  seconds (executor clock) after it started: executions still held are read
+  (logs kept), stopped and cleaned up, and every job not finished is ``failed``
+  with the reason "run_jobs deadline ... passed".
 * **Abort.** When the run raises (a non-transient backend error, a progress
   callback that raises, ``KeyboardInterrupt``), every execution the monitor
-  still holds is cleaned up, best effort, before the error propagates.
+  still holds is cleaned up, best effort, before the error propagates. That
+  includes launches in flight on ``launch_workers`` threads: the monitor waits
+  for them (a launch cannot be called back) and cleans up each one that
+  returns an id. A further ``KeyboardInterrupt`` during this cleanup does not
+  cut it short.
 
 The loop runs in the calling thread and keeps its state to itself.
 """
@@ -50,9 +62,9 @@ import heapq
 import math
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
+from executor_kit._launch_pool import LaunchPool
 from executor_kit.errors import (
     ExecutorConfigurationError,
     ExecutorConnectionError,
@@ -60,7 +72,7 @@ from executor_kit.errors import (
     ExecutorResourceError,
 )
 from executor_kit.job import JobLike
-from executor_kit.status import JobStatus
+from executor_kit.status import ExecutionStatus, JobStatus
 
 if TYPE_CHECKING:
     from executor_kit.base import ContainerExecutor
@@ -160,7 +172,7 @@ class Progress:
         return self.finished - self.failed
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, repr=False)
 class MonitorResult:
     """The outcome of ``run_jobs``.
 
@@ -188,6 +200,19 @@ class MonitorResult:
     status_calls: int
     launch_attempts: int
     poll_errors: int
+
+    def __repr__(self) -> str:
+        """A one-line summary: counts and figures, never the jobs themselves.
+
+        Example:
+            >>> MonitorResult((), {"completed": ()}, {}, 2.0, 1, 0, 0)  # doctest: +ELLIPSIS
+            MonitorResult(jobs=0, counts={'completed': 0}, reasons=0, elapsed=2.0, status_calls=1, ...)
+        """
+        return (
+            f"MonitorResult(jobs={len(self.jobs)}, counts={self.counts}, reasons={len(self.reasons)}, "
+            f"elapsed={self.elapsed!r}, status_calls={self.status_calls}, launch_attempts={self.launch_attempts}, "
+            f"poll_errors={self.poll_errors})"
+        )
 
     @property
     def counts(self) -> dict[str, int]:
@@ -235,6 +260,11 @@ def _check_optional_count(name: str, value: object) -> None:
         _check_count(name, value)
 
 
+def _check_deadline(name: str, value: object) -> None:
+    if value is not None:
+        _check_interval(name, value)
+
+
 def _check_backoff(name: str, value: object) -> None:
     if not isinstance(value, Backoff):
         raise _config_error(f"{name} must be a Backoff, got {value!r}")
@@ -248,6 +278,7 @@ _CHECKS: Mapping[str, Callable[[str, object], None]] = {
     "timeout_grace": _check_seconds,
     "max_poll_failures": _check_optional_count,
     "launch_workers": _check_count,
+    "deadline": _check_deadline,
 }
 
 
@@ -262,6 +293,7 @@ class _Options:
     launch_workers: int
     on_progress: Callable[[Progress], object] | None
     cleanup: bool
+    deadline: float | None = None
 
     def __post_init__(self) -> None:
         for name, check in _CHECKS.items():
@@ -281,7 +313,7 @@ def _unique(jobs: Iterable[JobLike]) -> tuple[JobLike, ...]:
 class _Entry:
     """One job's bookkeeping during the run."""
 
-    __slots__ = ("attempts", "deadline", "index", "job", "misses")
+    __slots__ = ("attempts", "deadline", "index", "job", "launched", "misses")
 
     def __init__(self, index: int, job: JobLike) -> None:
         self.index = index
@@ -289,10 +321,26 @@ class _Entry:
         self.attempts = 0
         self.misses = 0
         self.deadline: float | None = None
+        self.launched: str | None = None  # set by the launching thread as soon as launch_job returns an id
 
 
 def _word(status: object) -> str:
     return str(status.value) if isinstance(status, enum.Enum) else str(status)
+
+
+_VOCABULARY = frozenset(status.value for status in ExecutionStatus)
+
+
+def _shielded(call: Callable[[str], object], execution_id: str) -> None:
+    """``call(execution_id)`` for the abort path: backend errors ignored, a further Ctrl-C retried once."""
+    for _ in range(2):
+        try:
+            call(execution_id)
+        except ExecutorError:
+            return
+        except KeyboardInterrupt:
+            continue
+        return
 
 
 def _set_reason(job: JobLike, reason: str) -> None:
@@ -316,13 +364,15 @@ class _Run:
         self.finished = self.failed = 0
         self.status_calls = self.launch_attempts = self.poll_errors = self.failed_polls = 0
         self.fatal: Exception | None = None
-        self.pool: ThreadPoolExecutor | None = None
+        self.pool: LaunchPool | None = None
+        self.batch: list[_Entry] = []
         self.started = self.clock.monotonic()
+        self.ends = None if options.deadline is None else self.started + options.deadline
 
     # -- the loop ----------------------------------------------------------------------------
     def run(self) -> MonitorResult:
         workers = self.options.launch_workers
-        with ThreadPoolExecutor(workers, "run_jobs-launch") if workers > 1 else contextlib.nullcontext() as pool:
+        with contextlib.closing(LaunchPool(workers)) if workers > 1 else contextlib.nullcontext() as pool:
             self.pool = pool
             try:
                 self._loop()
@@ -334,7 +384,10 @@ class _Run:
     def _loop(self) -> None:
         self._report()
         while self._busy():
-            self._tick()
+            if self.ends is not None and self.clock.monotonic() >= self.ends:
+                self._expire()
+            else:
+                self._tick()
 
     def _busy(self) -> bool:
         return bool(self.fresh or self.retries or self.running or self.releasing)
@@ -347,9 +400,24 @@ class _Run:
         self._wait()
 
     def _abandon(self) -> None:
-        for execution_id in [*self.running, *self.releasing]:
-            with contextlib.suppress(ExecutorError):
-                self.executor.cleanup(execution_id)
+        if self.pool is not None:
+            self.pool.drain()  # launches in flight return first: their ids must be cleaned up too
+        in_flight = [entry.launched for entry in self.batch if entry.launched]
+        for execution_id in dict.fromkeys([*self.running, *self.releasing, *in_flight]):
+            _shielded(self.executor.cleanup, execution_id)
+
+    # -- the run deadline --------------------------------------------------------------------
+    def _expire(self) -> None:
+        reason = f"run_jobs deadline of {self.options.deadline:g} s passed"
+        for execution_id, entry in list(self.running.items()):
+            self._stop_unfinished(execution_id, entry, reason)
+        for entry in [*self.fresh, *(item[2] for item in self.retries)]:
+            self._refused(entry, f"{reason} before it was launched")
+        self.fresh.clear()
+        self.retries.clear()
+        self._release()
+        self.releasing.clear()  # what the backend would not clean up now stays with it
+        self._report()
 
     # -- poll and settle ---------------------------------------------------------------------
     def _poll(self) -> None:
@@ -365,12 +433,29 @@ class _Run:
     def _statuses(self) -> Mapping[str, object] | None:
         self.status_calls += 1
         try:
-            statuses = self.executor.check_statuses(list(self.running))
+            statuses = self._complete(self.executor.check_statuses(list(self.running)))
         except TRANSIENT_ERRORS as exc:
             self._poll_failed(exc)
             return None
         self.failed_polls = 0
         return statuses
+
+    def _complete(self, answer: object) -> dict[str, str]:
+        """The batch answer in words, each id the answer left out (or mangled) asked on its own."""
+        batch: Mapping[str, object] = answer if isinstance(answer, Mapping) else {}
+        return {execution_id: self._word_for(execution_id, batch) for execution_id in self.running}
+
+    def _word_for(self, execution_id: str, batch: Mapping[str, object]) -> str:
+        word = _word(batch.get(execution_id))
+        if word in _VOCABULARY:
+            return word
+        word = _word(self.executor.check_status(execution_id))
+        if word not in _VOCABULARY:
+            raise ExecutorError(
+                f"{type(self.executor).__name__}.check_status({execution_id!r}) returned {word!r}, "
+                f"not one of {', '.join(sorted(_VOCABULARY))}"
+            )
+        return word
 
     def _poll_failed(self, exc: ExecutorError) -> None:
         self.poll_errors += 1
@@ -405,12 +490,17 @@ class _Run:
         self._settle(execution_id, entry, release=False)
 
     def _stop_overdue(self, execution_id: str, entry: _Entry) -> None:
+        timeout = entry.job.timeout_seconds
+        reason = f"timeout: still running {self.options.timeout_grace:g} s after its {timeout:g} s timeout"
+        self._stop_unfinished(execution_id, entry, f"{reason}; stopped by the monitor", JobStatus.TIMEOUT)
+
+    def _stop_unfinished(
+        self, execution_id: str, entry: _Entry, reason: str, status: JobStatus = JobStatus.FAILED
+    ) -> None:
         job = entry.job
         with contextlib.suppress(*TRANSIENT_ERRORS):
             job.stdout, job.stderr = self.executor.get_logs(execution_id)
-        timeout = job.timeout_seconds
-        reason = f"timeout: still running {self.options.timeout_grace:g} s after its {timeout:g} s timeout"
-        self._fail(entry, f"{reason}; stopped by the monitor", JobStatus.TIMEOUT)
+        self._fail(entry, reason, status)
         self._settle(execution_id, entry, release=True)
 
     def _settle(self, execution_id: str, entry: _Entry, *, release: bool) -> None:
@@ -464,22 +554,27 @@ class _Run:
 
     def _launch_batch(self, batch: list[_Entry]) -> bool:
         """Launch a batch (in parallel with ``launch_workers`` > 1); ``False`` to pause launching."""
+        self.batch = batch
         outcomes = self._attempts(batch)
         results = [self._take(entry, outcome) for entry, outcome in zip(batch, outcomes, strict=True)]
+        self.batch = []
         if self.fatal is not None:
             raise self.fatal
         return all(results)
 
-    def _attempts(self, batch: list[_Entry]) -> Iterable[tuple[bool, str] | Exception]:
+    def _attempts(self, batch: list[_Entry]) -> list[tuple[bool, str] | Exception]:
         if self.pool is None or len(batch) == 1:
-            return map(self._attempt, batch)
-        return self.pool.map(self._attempt, batch)
+            return [self._attempt(entry) for entry in batch]
+        return self.pool.run(batch, self._attempt)
 
     def _attempt(self, entry: _Entry) -> tuple[bool, str] | Exception:
         try:
-            return self.executor.launch_job(entry.job)
+            outcome = self.executor.launch_job(entry.job)
         except Exception as exc:  # sorted out by _take, in the monitor's thread
             return exc
+        if isinstance(outcome, tuple) and outcome and outcome[0] is True:
+            entry.launched = str(outcome[1])
+        return outcome
 
     def _take(self, entry: _Entry, outcome: tuple[bool, str] | Exception) -> bool:
         entry.attempts += 1
@@ -537,6 +632,8 @@ class _Run:
         waits = [self.options.poll_interval] if (self.running or self.releasing or self.fresh) else []
         if self.retries:
             waits.append(self.retries[0][0] - self.clock.monotonic())
+        if self.ends is not None and waits:
+            waits.append(self.ends - self.clock.monotonic())
         return min(waits, default=0.0)
 
     def _result(self) -> MonitorResult:
@@ -575,6 +672,7 @@ def run_jobs(
     launch_workers: int = 1,
     on_progress: Callable[[Progress], object] | None = None,
     cleanup: bool = True,
+    deadline: float | None = None,
 ) -> MonitorResult:
     """Run ``jobs`` on ``executor`` to the end: launch, poll, harvest, clean up.
 
@@ -602,6 +700,9 @@ def run_jobs(
         on_progress: Called with a ``Progress`` at the start and after every tick.
         cleanup: Clean up each execution once harvested (overdue ones are always
             stopped and cleaned up; so is everything held when the run aborts).
+        deadline: Seconds (executor clock) after which the run ends whatever
+            remains: held executions are stopped and cleaned up, unfinished
+            jobs are ``failed`` with the reason (``None``: no limit).
 
     Returns:
         The jobs by final status, with counts, elapsed clock time and call counts.
@@ -630,5 +731,6 @@ def run_jobs(
         launch_workers=launch_workers,
         on_progress=on_progress,
         cleanup=cleanup,
+        deadline=deadline,
     )
     return _Run(executor, _unique(jobs), options).run()

@@ -65,6 +65,8 @@ try:
     from moto.moto_api import state_manager
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from moto.secretsmanager.models import secretsmanager_backends
+    from moto.ssm.models import ssm_backends
     from werkzeug.serving import WSGIRequestHandler, make_server
 
     from executor_kit.fargate import FargateExecutor
@@ -127,9 +129,27 @@ def _lines(text: str) -> list[str]:
     return pieces[:-1] if text.endswith("\n") else pieces
 
 
-def _environment(task: Any, definition: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, str]:
+def _fetch_secret(reference: str) -> str | None:
+    """What ECS's agent would fetch for a ``valueFrom`` ARN, read from moto's backends (None if absent)."""
+    region = reference.split(":")[3]
+    try:
+        if ":secretsmanager:" in reference:
+            backend = secretsmanager_backends[DEFAULT_ACCOUNT_ID][region]
+            return str(backend.get_secret_value(reference, None, None)["SecretString"])  # type: ignore[arg-type]
+        parameter = ssm_backends[DEFAULT_ACCOUNT_ID][region].get_parameter(reference.split(":parameter", 1)[1])
+    except Exception:  # a reference moto cannot resolve: the variable stays unset
+        return None
+    return None if parameter is None else str(parameter.decrypt(parameter.value))
+
+
+def _environment(definition: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, str]:
     pairs = list(definition.get("environment") or []) + list(override.get("environment") or [])
-    return {pair["name"]: pair["value"] for pair in pairs}
+    environment = {pair["name"]: pair["value"] for pair in pairs}
+    for secret in definition.get("secrets") or []:
+        value = _fetch_secret(secret["valueFrom"])
+        if value is not None:
+            environment[secret["name"]] = value
+    return environment
 
 
 def _play(task: Any, definition: Mapping[str, Any]) -> ProbeRun:
@@ -139,7 +159,7 @@ def _play(task: Any, definition: Mapping[str, Any]) -> ProbeRun:
     memory = override.get("memory") or definition.get("memory")
     if not is_probe(argv):
         return ProbeRun(events=(), exit_code=0, duration=0.0)
-    return interpret(argv, _environment(task, definition, override), memory_limit_mib=memory)
+    return interpret(argv, _environment(definition, override), memory_limit_mib=memory)
 
 
 class _Middleware:

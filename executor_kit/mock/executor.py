@@ -23,12 +23,13 @@ thread is safe.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from executor_kit.base import ContainerExecutor
-from executor_kit.clock import VirtualClock
+from executor_kit.clock import MAX_SPAN, VirtualClock
 from executor_kit.errors import ExecutorConfigurationError, ExecutorError
 from executor_kit.job import (
     JobLike,
@@ -114,6 +115,24 @@ def _probe_ending(run: ProbeRun, limit: int | None) -> _Ending:
     if run.oom_killed:
         return _Ending(_FAILED, 137, f"OOM killed: exceeded the memory limit of {limit} MiB", False)
     return _CLEAN_EXIT if run.exit_code == 0 else _Ending(_EXITED, run.exit_code, None, False)
+
+
+def _job_problem(job: JobLike) -> str | None:
+    try:
+        validate_job(job)
+    except ExecutorConfigurationError as exc:
+        return f"job rejected: {exc.message}"
+    return None
+
+
+def _probe_duration(run: ProbeRun) -> float:
+    if not math.isfinite(run.duration) or run.duration > MAX_SPAN:
+        raise ExecutorConfigurationError(
+            f"the probe's sleep steps add up to {run.duration!r} s; the MockExecutor's virtual clock spans "
+            f"at most {MAX_SPAN:g} s (for a job that runs until stopped, sleep a long finite time)",
+            backend="mock",
+        )
+    return run.duration
 
 
 class MockExecutor(ContainerExecutor):
@@ -330,6 +349,11 @@ class MockExecutor(ContainerExecutor):
     def advance(self, seconds: float) -> None:
         """Move the virtual clock forward by ``seconds``.
 
+        Raises:
+            ExecutorConfigurationError: for anything but a finite number >= 0, or
+                a step past ``executor_kit.clock.MAX_SPAN`` in all; the clock
+                keeps its time.
+
         Example:
             >>> mock = MockExecutor(); mock.advance(5); mock.clock.monotonic()
             5.0
@@ -378,10 +402,6 @@ class MockExecutor(ContainerExecutor):
         return job.memory_limit if self._settings.capabilities["supports_resource_limits"] else None
 
     def _rejection(self, job: JobLike) -> str | None:
-        try:
-            validate_job(job)
-        except ExecutorConfigurationError as exc:
-            return f"job rejected: {exc.message}"
         if job.image == MISSING_IMAGE:
             return f"image {MISSING_IMAGE!r} not found (it never exists, by convention)"
         has_secrets = bool(getattr(job, "secret_environment", None))
@@ -406,7 +426,7 @@ class MockExecutor(ContainerExecutor):
             limit = self._memory_limit(job)
             execution.run = run = self._interpret(job, summary.command, limit)
             execution.ending = _probe_ending(run, limit)
-            duration, ignores_term = run.duration, run.ignores_term
+            duration, ignores_term = _probe_duration(run), run.ignores_term
         else:
             execution.ending = _outcome_ending(outcome)
             duration, ignores_term = outcome.duration, outcome.ignores_term
@@ -458,11 +478,12 @@ class MockExecutor(ContainerExecutor):
             >>> mock.launch_job(ContainerJob(image="nope")), mock.find_executions({})
             ((False, 'no such image'), [])
         """
-        summary = JobSummary.of(job)
+        problem = _job_problem(job)  # first: a job mutated into nonsense cannot even be summarised
+        summary = JobSummary.of(job) if problem is None else JobSummary.of_invalid(job)
         with self._lock:
             self._inject("launch_job", (summary,), None)
             try:
-                result = self._launch(job, summary)
+                result = (False, problem) if problem is not None else self._launch(job, summary)
             except ExecutorConfigurationError as exc:
                 self._note("launch_job", (summary,), None, exc)
                 raise

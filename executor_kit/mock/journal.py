@@ -55,6 +55,44 @@ class JobSummary(NamedTuple):
         )
         return _new_tuple(cls, fields)
 
+    @classmethod
+    def of_invalid(cls, job: object) -> JobSummary:
+        """Summarise a job that failed validation: what is not of the right type is left empty.
+
+        Example:
+            >>> from executor_kit.job import ContainerJob
+            >>> job = ContainerJob(image="x", command=["a"]); job.command = None
+            >>> JobSummary.of_invalid(job).command
+            ()
+        """
+        name = getattr(job, "name", None)
+        return cls(
+            _text(getattr(job, "image", "")),
+            tuple(_text(arg) for arg in _items(getattr(job, "command", ()))),
+            name if isinstance(name, str) else None,
+            _str_mapping(getattr(job, "labels", None)),
+            _str_mapping(getattr(job, "environment", None)),
+            tuple(_text(key) for key in _keys(getattr(job, "secret_environment", None))),
+        )
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _items(value: object) -> tuple[object, ...]:
+    return tuple(value) if isinstance(value, list | tuple) else ()
+
+
+def _keys(value: object) -> tuple[object, ...]:
+    return tuple(value) if isinstance(value, Mapping) else ()
+
+
+def _str_mapping(value: object) -> Mapping[str, str]:
+    if not isinstance(value, Mapping):
+        return _EMPTY
+    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
+
 
 _EMPTY: Mapping[str, str] = types.MappingProxyType({})
 _new_tuple = tuple.__new__  # builds a NamedTuple without its Python-level __new__ (hot path)

@@ -16,6 +16,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from executor_kit.clock import MAX_SPAN
 from executor_kit.errors import ExecutorConfigurationError
 from executor_kit.job import JobLike, describe_job, redact, secret_values
 
@@ -51,6 +52,8 @@ def _check_duration(field: str, value: object) -> None:
         raise _fail(field, f"must be a finite number of seconds, got {value!r}")
     if value < 0:
         raise _fail(field, f"must not be negative, got {value!r}")
+    if value > MAX_SPAN:
+        raise _fail(field, f"must be at most {MAX_SPAN:g} seconds (the virtual clock's span), got {value!r}")
 
 
 #: Every field an outcome has, with its check (also used by the config parser).
