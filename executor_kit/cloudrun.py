@@ -407,13 +407,17 @@ def _task_exit_code(tasks: list[dict[str, Any]]) -> int:
     return int(result["exitCode"])
 
 
+#: Cloud Run's longest task timeout (seven days), for jobs without a timeout of their own.
+_LONGEST_TASK_TIMEOUT = 7 * 24 * 3600
+
+
 def _overrides(job: JobLike) -> dict[str, Any]:
     env = [{"name": key, "value": value} for key, value in job_environment(job).items()]
     args = list(job.command[1:])
     override: dict[str, Any] = {"args": args, "env": env} if args else {"clearArgs": True, "env": env}
     overrides: dict[str, Any] = {"containerOverrides": [override], "taskCount": 1}
-    if job.timeout_seconds:
-        overrides["timeout"] = _duration(job.timeout_seconds)
+    # Without one of its own, a job gets Cloud Run's longest task timeout, not its ten-minute default.
+    overrides["timeout"] = _duration(job.timeout_seconds or _LONGEST_TASK_TIMEOUT)
     return overrides
 
 

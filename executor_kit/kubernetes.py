@@ -105,6 +105,10 @@ def _items(answer: Mapping[str, Any]) -> list[dict[str, Any]]:
     return list(answer.get("items") or [])
 
 
+#: Seconds past a job's timeout before the Job controller's own deadline (which deletes the pod) applies.
+_DEADLINE_BACKSTOP = 30
+
+
 class KubernetesExecutor(ContainerExecutor):
     """Runs jobs as Kubernetes Jobs; see the module docstring for the design.
 
@@ -149,6 +153,7 @@ class KubernetesExecutor(ContainerExecutor):
         self.api_client = api_client if api_client is not None else sup.make_api_client(self.settings)
         self.batch: Any = k8s_client.BatchV1Api(self.api_client)
         self.core: Any = k8s_client.CoreV1Api(self.api_client)
+        self._kept: dict[str, tuple[str, str]] = {}  # logs of workloads stopped at their timeout
         self._policy = RetryPolicy(attempts=self.settings["max_attempts"], initial_backoff=0.5, max_backoff=8.0)
 
     @property
@@ -263,7 +268,9 @@ class KubernetesExecutor(ContainerExecutor):
     def _job_body(self, job: JobLike, name: str, labels: dict[str, str], started: str) -> dict[str, Any]:
         spec: dict[str, Any] = {"backoffLimit": 0, "completions": 1, "parallelism": 1}
         if job.timeout_seconds is not None:
-            spec["activeDeadlineSeconds"] = max(1, math.ceil(job.timeout_seconds))
+            # A backstop: the Job controller deletes the pod at its deadline, and its logs with it, so
+            # check_status stops the workload first (keeping the logs) at the exact deadline.
+            spec["activeDeadlineSeconds"] = max(1, math.ceil(job.timeout_seconds)) + _DEADLINE_BACKSTOP
         if self.settings["ttl_seconds_after_finished"] is not None:
             spec["ttlSecondsAfterFinished"] = self.settings["ttl_seconds_after_finished"]
         spec["template"] = {"metadata": {"labels": labels}, "spec": self._pod_spec(job, name)}
@@ -379,6 +386,7 @@ class KubernetesExecutor(ContainerExecutor):
         deadline = obs.deadline(job)
         if seen.status is not ExecutionStatus.RUNNING or deadline is None or self.clock.now() < deadline:
             return seen
+        self._kept[name] = self._logs(name, self._pods(f"{_JOB_NAME_LABEL}={name}"))  # gone with the pod
         patch = {"metadata": {"annotations": {obs.TIMED_OUT_ANNOTATION: "true"}}, "spec": {"activeDeadlineSeconds": 1}}
         self._call(
             "patch Job", self.batch.patch_namespaced_job, name, self.namespace, patch, _content_type=_MERGE_PATCH
@@ -459,7 +467,9 @@ class KubernetesExecutor(ContainerExecutor):
             return ""  # the pod is gone, or its container has not started
         return answer.decode("utf-8", errors="replace")
 
-    def _logs(self, pods: Sequence[Mapping[str, Any]]) -> tuple[str, str]:
+    def _logs(self, name: str, pods: Sequence[Mapping[str, Any]]) -> tuple[str, str]:
+        if name in self._kept:  # stopped at its timeout: the output up to then
+            return self._kept[name]
         pod = obs.newest_pod(pods)
         if pod is None or "waiting" in obs.container_state(pod) or not obs.container_state(pod):
             return "", ""
@@ -484,7 +494,7 @@ class KubernetesExecutor(ContainerExecutor):
         seen, pods = self._observe(execution_id)
         if seen.status is ExecutionStatus.NOT_FOUND:
             return "", ""
-        return self._logs(pods)
+        return self._logs(execution_id, pods)
 
     # ---------------------------------------------------------------- harvest
 
@@ -519,7 +529,7 @@ class KubernetesExecutor(ContainerExecutor):
         seen, pods = self._observe(execution_id)
         if not seen.status.is_terminal:
             return False
-        stdout, stderr = self._logs(pods)
+        stdout, stderr = self._logs(execution_id, pods)
         record_result(
             job,
             exit_code=-1 if seen.exit_code is None else seen.exit_code,
@@ -565,6 +575,7 @@ class KubernetesExecutor(ContainerExecutor):
         """
         if sup.is_dns_label(execution_id):
             self._remove(execution_id)
+        self._kept.pop(execution_id, None)
         return True
 
     def find_executions(self, labels: Mapping[str, str]) -> list[str]:

@@ -53,6 +53,7 @@ import re
 import threading
 import urllib.parse
 import uuid
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -394,17 +395,17 @@ class EmulatedKubernetesExecutor(KubernetesExecutor):
         """
         return "kubernetes"
 
-    def close(self) -> None:
-        """Close the client, then stop the emulator.
+    def shutdown(self) -> None:
+        """Close the client, then stop the emulator (``close()`` alone leaves the emulated cluster running).
 
         Example:
             >>> executor = emulated_executor()
             >>> emulator = executor.emulator
-            >>> executor.close()
+            >>> executor.shutdown()
             >>> emulator.host  # stopped with it
             ''
         """
-        super().close()
+        self.close()
         self.emulator.stop()
 
 
@@ -430,7 +431,9 @@ def emulated_executor(config: Mapping[str, Any] | None = None) -> EmulatedKubern
     )
     emulator.start()
     try:
-        return EmulatedKubernetesExecutor({**emulator.executor_config(), **settings}, emulator=emulator)
+        executor = EmulatedKubernetesExecutor({**emulator.executor_config(), **settings}, emulator=emulator)
     except BaseException:
         emulator.stop()
         raise
+    weakref.finalize(executor, emulator.stop)  # close() releases the client only; the cluster runs until then
+    return executor

@@ -63,7 +63,7 @@ def test_argv_and_environment_arrive_intact_in_the_request_body(executor, cloud,
     [override] = body["overrides"]["containerOverrides"]
     assert override["args"] == job.command[1:]
     assert override["env"] == [{"name": k, "value": v} for k, v in {**env, "SECRET": "s3cr3t-value"}.items()]
-    assert body["overrides"]["taskCount"] == 1 and "timeout" not in body["overrides"]
+    assert body["overrides"]["taskCount"] == 1 and body["overrides"]["timeout"] == "604800s"  # none: the longest
     stdout, _ = executor.get_logs(execution_id)
     assert stdout == "".join(f"{arg}\n" for arg in ODD_ARGS) + "$(id) ${HOME}\n\ns3cr3t-value\n"
     assert "s3cr3t-value" not in repr(executor)

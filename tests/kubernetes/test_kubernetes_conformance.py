@@ -21,7 +21,7 @@ class TestEmulatedKubernetes(ContractSuite):
     def contract_executor(cls) -> Iterator[ContainerExecutor]:
         executor = kubernetes.emulated_executor()
         yield executor
-        executor.close()
+        executor.shutdown()
 
 
 def test_verify_kubernetes_emulator_passes_every_must_clause(tmp_path: Path) -> None:
@@ -39,6 +39,6 @@ def test_without_split_streams_logs_001_fails_honestly() -> None:
     try:
         (result,) = evaluate(executor, ["LOGS-001"])
     finally:
-        executor.close()
+        executor.shutdown()
     assert executor.get_capabilities()["separates_output_streams"] is False
     assert result.verdict == "fail", result
