@@ -14,7 +14,7 @@ import difflib
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from executor_kit.base import ContainerExecutor
@@ -211,6 +211,10 @@ class _Slot:
         self.value: Any = None
 
 
+#: Seconds into a quiet period at which a virtual clock's checks look again (a day and more, in all).
+_VIRTUAL_MARKS = (10.0, 25.0, 45.0, 70.0, 100.0, 300.0, 1000.0, 3700.0, 90000.0)
+
+
 def _never_ended(execution_id: str, seen: list[str]) -> str:
     """What a workload that never ended showed: its last statuses, naming a word outside the vocabulary.
 
@@ -392,6 +396,24 @@ class Harness:
         """
         virtual = getattr(self.executor.clock, "is_virtual", False)
         self.sleep(max(90000.0, self.profile.settle) if virtual else self.profile.settle)
+
+    def quiet_period(self) -> Iterator[float]:
+        """Let a settle period pass in steps, yielding the seconds passed at each step (observe there).
+
+        On a virtual clock the steps reach from seconds to past a day, so a
+        state that flips in a window, or after an hour, is seen.
+
+        Example:
+            >>> list(Harness(__import__("executor_kit").get_executor("mock")).quiet_period())[:3]
+            [10.0, 25.0, 45.0]
+        """
+        virtual = getattr(self.executor.clock, "is_virtual", False)
+        marks = _VIRTUAL_MARKS if virtual else tuple(self.profile.settle * f for f in (0.2, 0.5, 1.0))
+        passed = 0.0
+        for mark in marks:
+            self.sleep(mark - passed)
+            passed = mark
+            yield mark
 
     def wait_for(self, predicate: Callable[[], bool], deadline: float, what: str | Callable[[], str]) -> None:
         """Poll ``predicate`` until true; fail the check after ``deadline`` seconds.

@@ -99,8 +99,9 @@ def _odd_ids(h: Harness) -> tuple[str, dict[str, str]]:
     encoded = "".join(c if c.isalnum() else f"%{ord(c):02X}" for c in real)
     if encoded == real:
         encoded = f"%{ord(real[0]):02X}{real[1:]}"
+    prefixes = [real[:-1], real[: max(1, len(real) // 2)]]  # a unique prefix, as Docker resolves them
     odd = {
-        "a prefix": real[: max(1, len(real) // 2)],
+        "a prefix": next((p for p in prefixes if p not in h.launched), real[:1]),
         "whitespace around it": f" {real}\n",
         "a percent-encoded form": encoded,
         "its job name": name,

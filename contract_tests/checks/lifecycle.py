@@ -87,9 +87,9 @@ def terminal_absorbing(h: Harness) -> None:
             h.sleep(h.profile.poll_interval)
             later.append(h.status(run.execution_id))
         assert all(status == run.status for status in later), f"{run.status!r} later read {later}"
-    h.settle()
-    settled = [(run.status, h.status(run.execution_id)) for run in runs]
-    assert all(then == now for then, now in settled), f"after the settle period (then, now): {settled}"
+    for passed in h.quiet_period():
+        seen = [(run.status, h.status(run.execution_id)) for run in runs]
+        assert all(then == now for then, now in seen), f"{passed:g} s into a quiet period (then, now): {seen}"
 
 
 @check("STATUS-007")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from contract_tests.checks import check, finished, scenario
 from contract_tests.harness import Finished, Harness, Spec, parallel_map
 from executor_kit.probe import Probe
@@ -34,7 +36,9 @@ def _run_past_deadline(h: Harness, variant: str) -> tuple[str, Finished]:
     h.wait_for(
         lambda: "waiting" in h.executor.get_logs(execution_id)[0], h.profile.launch_deadline, "the workload to start"
     )
-    h.sleep(TIMEOUT + h.profile.poll_interval)  # the deadline has passed: the workload started before now
+    # just past the deadline, counted from the launch: a timeout rounded to whole seconds has not fired yet
+    deadline = job.started_at + dt.timedelta(seconds=TIMEOUT) if job.started_at else h.executor.clock.now()
+    h.sleep(max(0.0, (deadline - h.executor.clock.now()).total_seconds()) + 0.05)
     first = h.status(execution_id)
     return first, h.finish(job, execution_id)
 

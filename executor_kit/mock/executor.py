@@ -401,6 +401,10 @@ class MockExecutor(ContainerExecutor):
     def _memory_limit(self, job: JobLike) -> int | None:
         return job.memory_limit if self._settings.capabilities["supports_resource_limits"] else None
 
+    def _job_problem(self, job: JobLike) -> str | None:
+        """Why ``job`` is invalid (``validate_job``), or ``None``."""
+        return _job_problem(job)
+
     def _rejection(self, job: JobLike) -> str | None:
         if job.image == MISSING_IMAGE:
             return f"image {MISSING_IMAGE!r} not found (it never exists, by convention)"
@@ -478,7 +482,7 @@ class MockExecutor(ContainerExecutor):
             >>> mock.launch_job(ContainerJob(image="nope")), mock.find_executions({})
             ((False, 'no such image'), [])
         """
-        problem = _job_problem(job)  # first: a job mutated into nonsense cannot even be summarised
+        problem = self._job_problem(job)  # first: a job mutated into nonsense cannot even be summarised
         summary = JobSummary.of(job) if problem is None else JobSummary.of_invalid(job)
         with self._lock:
             self._inject("launch_job", (summary,), None)

@@ -48,7 +48,11 @@ def test_the_job_spec_as_documented(make_executor: Make, emulator: KubernetesEmu
     sent = _job(emulator, name)
     spec, pod = sent["spec"], sent["spec"]["template"]["spec"]
     container = pod["containers"][0]
-    assert (spec["backoffLimit"], spec["activeDeadlineSeconds"], spec["ttlSecondsAfterFinished"]) == (0, 3 + 30, 600)  # the timeout, rounded up, plus the backstop
+    assert (spec["backoffLimit"], spec["activeDeadlineSeconds"], spec["ttlSecondsAfterFinished"]) == (
+        0,
+        3 + 30,
+        600,
+    )  # the timeout, rounded up, plus the backstop
     assert (pod["restartPolicy"], pod["terminationGracePeriodSeconds"]) == ("Never", 3)
     assert container["command"] == argv and "args" not in container
     assert container["resources"] == {"limits": {"cpu": "500m", "memory": "64Mi"}}

@@ -238,14 +238,14 @@ class ZeroLimitsMeanUnlimited(Subtle):
 
     FIELDS = ("memory_limit", "cpu_limit", "timeout_seconds")
 
-    def _rejection(self, job: JobLike) -> str | None:
+    def _job_problem(self, job: JobLike) -> str | None:
         zeros = [field for field in self.FIELDS if getattr(job, field, None) == 0]
         shim = ContainerJob(image=job.image if isinstance(job.image, str) and job.image.strip() else "x")
         for field in ("image", "command", "environment", "labels", "name"):
             setattr(shim, field, getattr(job, field))
         for field in self.FIELDS:
             setattr(shim, field, None if field in zeros else getattr(job, field))
-        return super()._rejection(shim)
+        return super()._job_problem(shim)
 
     def _memory_limit(self, job: JobLike) -> int | None:
         return super()._memory_limit(job) or None
@@ -572,8 +572,8 @@ def _secret_free_rejection(ex: Any) -> None:
 class SecretInRejectionMessage(Subtle):
     """Executors echoing the rejected container spec (with its resolved environment) in the error message."""
 
-    def _rejection(self, job: JobLike) -> str | None:
-        message = super()._rejection(job)
+    def _job_problem(self, job: JobLike) -> str | None:
+        message = super()._job_problem(job)
         if message and message.startswith("job rejected"):
             return f"{message}; spec env={job_environment(job)!r}"
         return message
