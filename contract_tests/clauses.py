@@ -43,6 +43,8 @@ class Clause:
     shows_capability: bool = True
     #: Whether the check needs the backend to itself (load, leaks): judged after the others, one at a time.
     alone: bool = False
+    #: The conformance hook the check needs (``contract_tests.hooks``); without it the clause is n/a.
+    hook: str | None = None
 
     @property
     def family(self) -> str:
@@ -64,8 +66,9 @@ def _c(
     *,
     shows: bool = True,
     alone: bool = False,
+    hook: str | None = None,
 ) -> Clause:
-    return Clause(id_, Level(level), statement, hint, capability, shows, alone)
+    return Clause(id_, Level(level), statement, hint, capability, shows, alone, hook)
 
 
 _LIMITS = "supports_resource_limits"
@@ -426,6 +429,24 @@ CLAUSES: tuple[Clause, ...] = (
         "the given value (no prefix, partial or case-insensitive match); label keys and values reach the "
         "backend unchanged.",
         "Filter on every key=value pair, exactly; refuse at launch a label the backend would alter.",
+    ),
+    _c(
+        "FOREIGN-001",
+        "MUST",
+        "An execution this executor did not launch is neither touched nor adopted: check_status reads "
+        "'not-found', get_logs ('', ''), harvest_job False, cleanup True and the resource is still there, "
+        "find_executions does not list it.",
+        "Check that a resource carries your own marker (a label) before answering for it or deleting it.",
+        hook="foreign_execution",
+    ),
+    _c(
+        "OUTAGE-001",
+        "MUST",
+        "While the backend is unreachable every call raises ExecutorConnectionError (no status, logs or "
+        "result is invented); afterwards each execution is seen as it really is.",
+        "Map connection failures to ExecutorConnectionError; never answer from a guess or an empty cache.",
+        alone=True,
+        hook="outage",
     ),
     _c(
         "ERRORS-001",

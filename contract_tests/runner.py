@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from contract_tests.checks import SCENARIOS, load_checks
 from contract_tests.clauses import CLAUSES, Clause, clause_by_id  # noqa: F401 - used in doctests
 from contract_tests.harness import Harness
+from contract_tests.hooks import hook
 from executor_kit.base import ContainerExecutor
 from executor_kit.errors import (
     ExecutorAuthenticationError,
@@ -136,6 +137,8 @@ def _attempt(clause: Clause, harness: Harness, limit: float) -> tuple[str, str]:
 
 
 def _declared(clause: Clause, harness: Harness) -> bool:
+    if clause.hook is not None:
+        return hook(harness.executor, clause.hook) is not None
     if clause.capability is None:
         return True
     try:
@@ -168,6 +171,12 @@ def _blame(verdict: str, observed: str, harness: Harness) -> tuple[str, str]:
     return verdict, observed
 
 
+def _absent(clause: Clause) -> str:
+    if clause.hook is not None:
+        return f"no conformance hook {clause.hook!r} (see contract_tests.hooks)"
+    return "capability declared absent"
+
+
 def run_clause(clause: Clause, harness: Harness) -> ClauseResult:
     """Run the clause's check and give its verdict.
 
@@ -188,8 +197,8 @@ def run_clause(clause: Clause, harness: Harness) -> ClauseResult:
     verdict, observed = _blame(*_attempt(clause, harness, limit), harness)
     seconds = time.perf_counter() - start
     if not _declared(clause, harness):
-        works = verdict == "pass" and clause.shows_capability
-        note = f"works anyway: consider declaring {clause.capability}" if works else "capability declared absent"
+        works = verdict == "pass" and clause.shows_capability and clause.hook is None
+        note = f"works anyway: consider declaring {clause.capability}" if works else _absent(clause)
         return ClauseResult(clause, "n/a", note, seconds)
     return ClauseResult(clause, verdict, redact(observed, harness.secrets), seconds)
 

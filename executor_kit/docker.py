@@ -83,6 +83,7 @@ import docker.transport.unixconn
 import docker.utils
 import requests  # type: ignore[import-untyped,unused-ignore]
 
+from executor_kit._docker_hooks import DockerHooks
 from executor_kit.base import ContainerExecutor
 from executor_kit.clock import Clock
 from executor_kit.errors import (
@@ -631,6 +632,35 @@ class DockerExecutor(ContainerExecutor):
             executor_kit.errors.ExecutorConnectionError: Docker: could not reach the daemon at unix:///nonexistent/...
         """
         return self.client.api
+
+    def point_client_at(self, base_url: str | None) -> str | None:
+        """Send later calls to the daemon at ``base_url`` (a new connection); return the address used so far.
+
+        The conformance suite's outage hook points the executor where no daemon
+        listens, then back (``executor_kit._docker_hooks``).
+
+        Example:
+            >>> ex = DockerExecutor({"base_url": "unix:///var/run/docker.sock"})
+            >>> ex.point_client_at("unix:///nonexistent.sock")
+            'unix:///var/run/docker.sock'
+        """
+        with self._lock:
+            previous: str | None = self._client_settings.get("base_url")
+            self._client_settings = {**self._client_settings, "base_url": base_url}
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+        return previous
+
+    @property
+    def conformance_hooks(self) -> DockerHooks:
+        """Hooks for the conformance suite: a foreign container and an outage (see ``contract_tests.hooks``).
+
+        Example:
+            >>> type(DockerExecutor().conformance_hooks).__name__
+            'DockerHooks'
+        """
+        return DockerHooks(self)
 
     def close(self) -> None:
         """Close the connection pool; containers are unaffected.

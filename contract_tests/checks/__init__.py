@@ -145,6 +145,7 @@ def load_checks() -> dict[str, Check]:
     """
     from contract_tests.checks import (  # noqa: F401 - imported for their @check side effect
         errors,
+        foreign,
         harvest,
         inputs,
         launch,

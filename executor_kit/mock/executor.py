@@ -43,6 +43,7 @@ from executor_kit.job import (
 from executor_kit.labels import MANAGED_LABEL
 from executor_kit.mock.config import MockSettings, parse_config
 from executor_kit.mock.faults import Fault, FaultPlan
+from executor_kit.mock.hooks import MockHooks
 from executor_kit.mock.journal import JobSummary, Journal
 from executor_kit.mock.outcomes import Outcome, Rule, unexpected_job
 from executor_kit.probe import MISSING_IMAGE, ProbeRun, interpret, is_probe
@@ -400,6 +401,16 @@ class MockExecutor(ContainerExecutor):
 
     def _memory_limit(self, job: JobLike) -> int | None:
         return job.memory_limit if self._settings.capabilities["supports_resource_limits"] else None
+
+    @property
+    def conformance_hooks(self) -> MockHooks:
+        """Hooks for the conformance suite: an outage (see ``contract_tests.hooks``).
+
+        Example:
+            >>> type(MockExecutor().conformance_hooks).__name__
+            'MockHooks'
+        """
+        return MockHooks(self)
 
     def _job_problem(self, job: JobLike) -> str | None:
         """Why ``job`` is invalid (``validate_job``), or ``None``."""

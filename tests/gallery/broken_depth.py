@@ -8,12 +8,14 @@ them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from executor_kit.job import JobLike
+from executor_kit.errors import ExecutorConnectionError
+from executor_kit.job import ContainerJob, JobLike
 from executor_kit.probe import interpret
 
 from .broken import Status, Wrapper, _Remembering, _Renaming, _swapped
@@ -213,6 +215,50 @@ class PrefixLabels(Wrapper):
         ]
 
 
+class _ForeignHooks:
+    """A foreign execution for a wrapper: launched on its inner mock directly, behind its back."""
+
+    def __init__(self, wrapper: Wrapper) -> None:
+        self.inner = wrapper.inner
+
+    @contextlib.contextmanager
+    def foreign_execution(self, image: str) -> Iterator[tuple[str, Any]]:
+        ok, execution_id = self.inner.launch_job(ContainerJob(image=image, command=["probe", "sleep", "600"]))
+        assert ok
+        try:
+            yield execution_id, lambda: self.inner.check_status(execution_id) != "not-found"
+        finally:
+            self.inner.cleanup(execution_id)
+
+
+class AdoptsForeign(Wrapper):
+    """FOREIGN-001: answers for (and cleans up) any container the engine has, its own or not."""
+
+    clause = "FOREIGN-001"
+    observed = "a foreign execution was answered for"
+
+    @property
+    def conformance_hooks(self) -> _ForeignHooks:
+        return _ForeignHooks(self)
+
+
+class OutageReadsGone(Wrapper):
+    """OUTAGE-001: a connection error while reading status is taken for a vanished container: 'not-found'."""
+
+    clause = "OUTAGE-001"
+    observed = "'check_status': 'not-found'"
+
+    @property
+    def conformance_hooks(self) -> Any:
+        return self.inner.conformance_hooks
+
+    def check_status(self, execution_id: str) -> Status:
+        try:
+            return self.inner.check_status(execution_id)
+        except ExecutorConnectionError:
+            return "not-found"
+
+
 DEPTH: tuple[type[Wrapper], ...] = (
     CounterAfterCleanup,
     AddsToCallersEnvironment,
@@ -228,4 +274,6 @@ DEPTH: tuple[type[Wrapper], ...] = (
     NormalizedArgv,
     CloseStopsEverything,
     PrefixLabels,
+    AdoptsForeign,
+    OutageReadsGone,
 )
