@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from contract_tests.plugin import harness_session
+from contract_tests.session import harness_session
 from executor_kit import MockExecutor, Probe
 
 
