@@ -59,7 +59,7 @@ class ContractSuite:
 
     Example:
         >>> sorted(name for name in vars(ContractSuite) if name.startswith("test_"))[:2]
-        ['test_ARGV_001', 'test_CAPS_001']
+        ['test_ARGV_001', 'test_ARGV_002']
     """
 
     #: The probe image the backend runs; ``None`` means ``--probe-image`` or the default.

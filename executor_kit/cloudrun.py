@@ -817,7 +817,9 @@ class CloudRunExecutor(ContainerExecutor):
             self._cancel(execution_id)
         if execution is not None:
             self._api.wait(self._api.run("DELETE", execution_id))
-        job_name = self._owned_job(execution_id) if _EXECUTION.fullmatch(str(execution_id)) else None
+        # Only the job of an execution that was there: an id that merely names the same job is not ours to end.
+        ours = execution is not None and _EXECUTION.fullmatch(str(execution_id))
+        job_name = self._owned_job(execution_id) if ours else None
         if job_name is not None:
             self._delete_job(job_name)
         self._secret_logs.release(str(execution_id))

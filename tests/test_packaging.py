@@ -89,7 +89,7 @@ def test_dev_is_tools_plus_the_test_extra() -> None:
     assert "executor-kit[test]" in extras["dev"]
     tools = {requirement.split(">")[0].split("=")[0] for requirement in extras["dev"] if "[" not in requirement}
     assert tools == {"ruff", "mypy", "tox"}
-    assert "executor-kit[docker,cloudrun,fargate,emulators]" in extras["test"]
+    assert "executor-kit[conformance,docker,cloudrun,fargate,kubernetes,emulators]" in extras["test"]
     assert any(requirement.startswith("moto[") for requirement in extras["emulators"])
     assert any(requirement.startswith("responses") for requirement in extras["emulators"])
 

@@ -65,7 +65,7 @@ def same_output(h: Harness, got: str, want: str) -> bool:
     Example:
         >>> from executor_kit import get_executor
         >>> h = Harness(get_executor("mock"))
-        >>> same_output(h, "a\nb", "a\nb"), same_output(h, "a", "a\n")
+        >>> same_output(h, "a b", "a b"), same_output(h, "a", "a" + chr(10))
         (True, False)
     """
     if got == want:

@@ -181,6 +181,8 @@ class MockExecutor(ContainerExecutor):
         harvest_cleans_up: bool = False,
     ) -> None:
         self.clock: VirtualClock = clock or VirtualClock()
+        #: Records of the backend that this executor did not launch (the conformance foreign-execution hook).
+        self.foreign_records: set[str] = set()
         super().__init__(config, clock=self.clock)
         base = MockSettings(default=default or Outcome(), rules=tuple(rules), faults=tuple(faults))
         code_config = {"seed": seed, "strict": strict, "harvest_cleans_up": harvest_cleans_up}
@@ -404,7 +406,7 @@ class MockExecutor(ContainerExecutor):
 
     @property
     def conformance_hooks(self) -> MockHooks:
-        """Hooks for the conformance suite: an outage (see ``contract_tests.hooks``).
+        """Hooks for the conformance suite: a foreign record and an outage (see ``contract_tests.hooks``).
 
         Example:
             >>> type(MockExecutor().conformance_hooks).__name__

@@ -1,9 +1,9 @@
-"""The MockExecutor's conformance hooks (``contract_tests.hooks``): an outage, by injected faults."""
+"""The MockExecutor's conformance hooks (``contract_tests.hooks``): a foreign record, an outage by injected faults."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from executor_kit.errors import ExecutorConnectionError
@@ -17,7 +17,7 @@ _METHODS = ("launch_job", "check_status", "check_statuses", "get_logs", "harvest
 
 
 class MockHooks:
-    """Hooks of one ``MockExecutor``; a foreign execution has no meaning for it (every record is its own).
+    """Hooks of one ``MockExecutor``.
 
     Example:
         >>> from executor_kit import MockExecutor
@@ -34,6 +34,16 @@ class MockHooks:
 
     def __init__(self, executor: MockExecutor) -> None:
         self.executor = executor
+
+    @contextlib.contextmanager
+    def foreign_execution(self, image: str) -> Iterator[tuple[str, Callable[[], bool]]]:
+        """A record of the mock's backend that this executor did not launch (as another client's would be)."""
+        execution_id = f"foreign-{image}-{len(self.executor.foreign_records) + 1}"
+        self.executor.foreign_records.add(execution_id)
+        try:
+            yield execution_id, lambda: execution_id in self.executor.foreign_records
+        finally:
+            self.executor.foreign_records.discard(execution_id)
 
     @contextlib.contextmanager
     def outage(self) -> Iterator[None]:

@@ -105,6 +105,10 @@ class Wrapper(ContainerExecutor):
     def close(self) -> None:
         self.inner.close()
 
+    @property
+    def conformance_hooks(self) -> Any:
+        return self.inner.conformance_hooks
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} around {self.inner!r}>"
 

@@ -248,10 +248,6 @@ class OutageReadsGone(Wrapper):
     clause = "OUTAGE-001"
     observed = "'check_status': 'not-found'"
 
-    @property
-    def conformance_hooks(self) -> Any:
-        return self.inner.conformance_hooks
-
     def check_status(self, execution_id: str) -> Status:
         try:
             return self.inner.check_status(execution_id)
