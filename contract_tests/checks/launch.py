@@ -139,6 +139,11 @@ def invalid_job_refused(h: Harness) -> None:
     }
     problems = {what: _refused(h, job) for what, job in bad.items()}
     failures = {what: problem for what, problem in problems.items() if problem}
-    assert not failures, "invalid jobs were not refused: " + "; ".join(f"{k}: {v}" for k, v in failures.items())
+    grouped: dict[str, list[str]] = {}
+    for what, problem in failures.items():  # the same answer for several jobs is said once
+        grouped.setdefault(problem, []).append(what)
+    assert not grouped, "invalid jobs were not refused: " + "; ".join(
+        f"{', '.join(w)}: {p}" for p, w in grouped.items()
+    )
     left = h.executor.find_executions(labels)
     assert not left, f"refused jobs left executions behind: {left}"
