@@ -35,7 +35,12 @@ WORKLOADS = {
 def _run_to_files(probe: Probe, directory: Path, mode: str) -> tuple[str, str, int]:
     with open(directory / "out", mode) as out, open(directory / "err", mode) as err:
         done = subprocess.run([*SHELL, str(PROBE_DIR / "probe"), *probe.argv[1:]], stdout=out, stderr=err, check=False)
-    return (directory / "out").read_text(), (directory / "err").read_text(), done.returncode
+    return _exact(directory / "out"), _exact(directory / "err"), done.returncode
+
+
+def _exact(path: Path) -> str:
+    with open(path, encoding="utf-8", newline="") as file:  # no newline translation: CR stays CR
+        return file.read()
 
 
 @pytest.mark.parametrize("mode", ["w", "a"])
