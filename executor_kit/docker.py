@@ -7,8 +7,8 @@ executions launched by an earlier one:
 
 * every container carries ``MANAGED_LABEL=true``, the configured labels, the
   job's labels and, when the job has ``timeout_seconds``, ``TIMEOUT_LABEL``;
-* the deadline is ``State.StartedAt + timeout``; ``check_status`` kills a
-  container found past it, and a container whose ``FinishedAt - StartedAt``
+* the deadline is ``Created + timeout`` (a timeout counts from the launch); ``check_status`` kills a
+  container found past it, and a container whose ``FinishedAt - Created``
   reaches its timeout was ended by the timeout (harvest records ``timeout``);
 * ``check_statuses`` answers for many executions with one list call, plus an
   inspect only for containers that finished (or may be past their deadline).
@@ -454,12 +454,22 @@ def _timeout_of(info: Mapping[str, Any]) -> float | None:
         return None
 
 
+def _launched_at(info: Mapping[str, Any]) -> dt.datetime | None:
+    """When the container was created: a job's timeout counts from its launch, not from its start.
+
+    ``Created`` is an ISO time in an inspect answer and a Unix time in a list row.
+    """
+    created = info.get("Created")
+    if isinstance(created, int | float):
+        return dt.datetime.fromtimestamp(created, dt.timezone.utc)
+    return _parse_time(created) or _parse_time((info.get("State") or {}).get("StartedAt"))
+
+
 def _run_seconds(info: Mapping[str, Any]) -> float | None:
-    state = info.get("State") or {}
-    started, finished = _parse_time(state.get("StartedAt")), _parse_time(state.get("FinishedAt"))
-    if started is None or finished is None:
+    launched, finished = _launched_at(info), _parse_time((info.get("State") or {}).get("FinishedAt"))
+    if launched is None or finished is None:
         return None
-    return (finished - started).total_seconds()
+    return (finished - launched).total_seconds()
 
 
 def _timed_out(info: Mapping[str, Any]) -> bool:
@@ -906,10 +916,10 @@ class DockerExecutor(ContainerExecutor):
 
     def _overdue(self, info: Mapping[str, Any]) -> bool:
         state = info.get("State") or {}
-        timeout, started = _timeout_of(info), _parse_time(state.get("StartedAt"))
-        if state.get("Status") not in _RUNNING_STATES or timeout is None or started is None:
+        timeout, launched = _timeout_of(info), _launched_at(info)
+        if state.get("Status") not in _RUNNING_STATES or timeout is None or launched is None:
             return False
-        return (self.clock.now() - started).total_seconds() >= timeout
+        return (self.clock.now() - launched).total_seconds() >= timeout
 
     def _kill(self, execution_id: str) -> None:
         with docker_errors("kill a container", execution_id=execution_id):
