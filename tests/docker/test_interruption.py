@@ -211,6 +211,7 @@ def test_sigkill_leaves_containers_that_reap_removes(suite_run: SuiteRun) -> Non
     suite_run.start()
     suite_run.wait_for_containers(count=3)
     assert suite_run.signal_and_wait(signal.SIGKILL) == -signal.SIGKILL
+    time.sleep(2)  # creates the engine had already received finish after the kill (clauses launch at once)
     left = {row["Id"] for row in suite_run.containers()}
     assert left, "SIGKILL left nothing behind: the test proves nothing"
     (run_id,) = _run_labels(suite_run.containers())
