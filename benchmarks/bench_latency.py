@@ -58,8 +58,9 @@ class SlowLaunchMock(MockExecutor):
         self.latency = latency
 
     def launch_job(self, job: Any) -> tuple[bool, str]:
+        result = super().launch_job(job)  # a refused or unreachable launch answers at once, as on a cloud
         time.sleep(self.latency)
-        return super().launch_job(job)
+        return result
 
 
 def executor(config: Any = None) -> SlowLaunchMock:

@@ -41,11 +41,10 @@ def launch_returns_id(h: Harness) -> None:
 def ids_unique(h: Harness) -> None:
     job = h.job(Probe().out("twice"))
     first = h.launch(job)
-    second = h.launch(job)
-    third = h.launch(h.job(Probe().out("twice")))
+    second, third = parallel_map(h.launch, [job, h.job(Probe().out("twice"))])
     assert len({first, second, third}) == 3, f"launches returned ids {first!r}, {second!r}, {third!r}"
     name = f"kit-named-{uuid.uuid4().hex[:6]}"
-    named = [h.launch(h.job(Probe().out("named").sleep(h.profile.long_sleep), name=name)) for _ in range(2)]
+    named = parallel_map(h.launch, [h.job(Probe().out("named").sleep(h.profile.long_sleep), name=name)] * 2)
     assert named[0] != named[1], f"two launches of jobs named {name!r} returned {named}"
 
 
