@@ -9,7 +9,7 @@ import pytest
 
 import executor_kit.mock
 
-MODULES = ["__init__", "config", "executor", "faults", "fixture", "journal", "outcomes"]
+MODULES = ["__init__", "config", "execution", "executor", "faults", "fixture", "journal", "outcomes", "streaming"]
 
 
 def test_package_all_is_its_public_names() -> None:
