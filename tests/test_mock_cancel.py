@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from executor_kit import ContainerJob, ExecutorError, ExecutorResourceError, MockExecutor, Outcome
+from executor_kit import (
+    ContainerJob,
+    ExecutorError,
+    ExecutorNotSupportedError,
+    ExecutorResourceError,
+    MockExecutor,
+    Outcome,
+)
 from executor_kit.errors import ExecutorConfigurationError
 from executor_kit.probe import Probe
 
@@ -163,3 +170,13 @@ def test_faults_reach_cancel_and_stream_logs() -> None:
         mock.cancel("mock-1")
     with pytest.raises(ExecutorError):
         mock.stream_logs("mock-1")
+
+
+def test_declared_absent_is_honoured() -> None:
+    mock = MockExecutor({"capabilities": {"supports_cancel": False, "supports_log_streaming": False}})
+    _, eid = mock.launch_job(_job(Probe().sleep(5)))
+    with pytest.raises(ExecutorNotSupportedError, match="supports_cancel"):
+        mock.cancel(eid)
+    with pytest.raises(ExecutorNotSupportedError, match="supports_log_streaming"):
+        mock.stream_logs(eid)
+    assert mock.check_status(eid) == "running"

@@ -557,6 +557,7 @@ class MockExecutor(ContainerExecutor):
             ``True`` for a known execution, ``False`` for an unknown or cleaned-up id.
 
         Raises:
+            ExecutorNotSupportedError: when configured with ``supports_cancel: False``.
             ExecutorResourceError: the matching outcome's ``cancel_error``.
             ExecutorError: an injected fault.
 
@@ -569,6 +570,8 @@ class MockExecutor(ContainerExecutor):
             >>> mock.harvest_job(job), job.status, job.exit_code, job.stdout
             (True, 'cancelled', 143, 'hi\\n')
         """
+        if not self._settings.capabilities.get("supports_cancel"):  # declared absent: honoured
+            return super().cancel(execution_id)
         with self._lock:
             self._inject("cancel", (execution_id,), execution_id)
             execution = self._executions.get(execution_id) if isinstance(execution_id, str) else None
@@ -592,6 +595,7 @@ class MockExecutor(ContainerExecutor):
         unknown id, or a cleanup meanwhile, ends it.
 
         Raises:
+            ExecutorNotSupportedError: when configured with ``supports_log_streaming: False``.
             ExecutorError: an injected fault (at the call).
 
         Example:
@@ -604,6 +608,8 @@ class MockExecutor(ContainerExecutor):
             >>> list(mock.stream_logs(eid)), mock.clock.monotonic()
             ([('stdout', 'a\\n'), ('stderr', 'b\\n')], 5.0)
         """
+        if not self._settings.capabilities.get("supports_log_streaming"):  # declared absent: honoured
+            return super().stream_logs(execution_id, follow=follow)
         with self._lock:
             self._inject("stream_logs", (execution_id,), execution_id)
             self._note("stream_logs", (execution_id,), None)

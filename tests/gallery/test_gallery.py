@@ -15,7 +15,7 @@ import pytest
 
 from contract_tests import CLAUSES, ClauseResult, Report, evaluate
 from executor_kit.base import STANDARD_CAPABILITIES
-from executor_kit.mock import MockExecutor
+from executor_kit.mock import DEFAULT_CAPABILITIES, MockExecutor
 
 from .broken import BROKEN, GALLERY, KNOWN_GAPS, Wrapper
 
@@ -96,7 +96,9 @@ def _combinations() -> list[Any]:
 
 def _expected(result: ClauseResult, declared: Mapping[str, bool]) -> str:
     capability = result.clause.capability
-    return "n/a" if capability is not None and not declared[capability] else "pass"
+    return (
+        "n/a" if capability is not None and not declared.get(capability, DEFAULT_CAPABILITIES[capability]) else "pass"
+    )
 
 
 @pytest.mark.parametrize("declared", _combinations())
