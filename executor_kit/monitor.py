@@ -31,7 +31,11 @@ Decisions, each tested in ``tests/test_monitor.py``:
   (the contract), and harvest records ``timeout``. As a guard against a backend
   that does not, an execution still ``running`` ``timeout_grace`` seconds after
   its deadline (monitor clock) is stopped with ``cleanup`` and its job recorded
-  as ``timeout`` by the monitor, with the logs read so far.
+  as ``timeout`` by the monitor, with the logs read so far. Where the executor
+  declares ``supports_cancel``, every stop (this guard, the run deadline) is a
+  ``cancel`` first, so the logs read are complete up to the stop; on an abort
+  (``KeyboardInterrupt``) each running execution is cancelled and harvested
+  (job status ``cancelled``, its logs) before the cleanup.
 * **Vanished executions** (``not-found`` before harvest, e.g. removed from
   outside) fail their job with a reason.
 * **Batch status gaps.** An id that ``check_statuses`` leaves out of its answer
@@ -343,6 +347,13 @@ def _shielded(call: Callable[[str], object], execution_id: str) -> None:
         return
 
 
+def _declares_cancel(executor: ContainerExecutor) -> bool:
+    try:
+        return bool(executor.get_capabilities().get("supports_cancel", False))
+    except ExecutorError:
+        return False
+
+
 def _set_reason(job: JobLike, reason: str) -> None:
     with contextlib.suppress(AttributeError):  # a JobLike may have no room for it
         job.failure_reason = reason  # type: ignore[attr-defined]
@@ -368,6 +379,7 @@ class _Run:
         self.batch: list[_Entry] = []
         self.started = self.clock.monotonic()
         self.ends = None if options.deadline is None else self.started + options.deadline
+        self.cancels = _declares_cancel(executor)
 
     # -- the loop ----------------------------------------------------------------------------
     def run(self) -> MonitorResult:
@@ -402,9 +414,15 @@ class _Run:
     def _abandon(self) -> None:
         if self.pool is not None:
             self.pool.drain()  # launches in flight return first: their ids must be cleaned up too
+        for execution_id in list(self.running) if self.cancels else ():
+            _shielded(self.executor.cancel, execution_id)  # stopped, not yet removed: harvest what it wrote
+            _shielded(self._harvest_stopped, execution_id)
         in_flight = [entry.launched for entry in self.batch if entry.launched]
         for execution_id in dict.fromkeys([*self.running, *self.releasing, *in_flight]):
             _shielded(self.executor.cleanup, execution_id)
+
+    def _harvest_stopped(self, execution_id: str) -> None:
+        self.executor.harvest_job(self.running[execution_id].job)
 
     # -- the run deadline --------------------------------------------------------------------
     def _expire(self) -> None:
@@ -498,6 +516,9 @@ class _Run:
         self, execution_id: str, entry: _Entry, reason: str, status: JobStatus = JobStatus.FAILED
     ) -> None:
         job = entry.job
+        if self.cancels:  # stopped first, so the logs read are complete up to the stop
+            with contextlib.suppress(*TRANSIENT_ERRORS):
+                self.executor.cancel(execution_id)
         with contextlib.suppress(*TRANSIENT_ERRORS):
             job.stdout, job.stderr = self.executor.get_logs(execution_id)
         self._fail(entry, reason, status)
