@@ -69,6 +69,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from executor_kit._launch_pool import LaunchPool
+from executor_kit._output_relay import OnOutput, OutputRelay
 from executor_kit.errors import (
     ExecutorConfigurationError,
     ExecutorConnectionError,
@@ -298,6 +299,7 @@ class _Options:
     on_progress: Callable[[Progress], object] | None
     cleanup: bool
     deadline: float | None = None
+    on_output: OnOutput | None = None
 
     def __post_init__(self) -> None:
         for name, check in _CHECKS.items():
@@ -380,6 +382,7 @@ class _Run:
         self.started = self.clock.monotonic()
         self.ends = None if options.deadline is None else self.started + options.deadline
         self.cancels = _declares_cancel(executor)
+        self.relay = None if options.on_output is None else OutputRelay(executor, options.on_output)
 
     # -- the loop ----------------------------------------------------------------------------
     def run(self) -> MonitorResult:
@@ -406,6 +409,8 @@ class _Run:
 
     def _tick(self) -> None:
         self._poll()
+        if self.relay is not None:
+            self.relay.poll((execution_id, entry.job) for execution_id, entry in self.running.items())
         self._release()
         self._launch()
         self._report()
@@ -526,6 +531,8 @@ class _Run:
 
     def _settle(self, execution_id: str, entry: _Entry, *, release: bool) -> None:
         del self.running[execution_id]
+        if self.relay is not None:
+            self.relay.finish(execution_id, entry.job)
         if release:
             self.releasing[execution_id] = entry
         self.finished += 1
@@ -694,6 +701,7 @@ def run_jobs(
     on_progress: Callable[[Progress], object] | None = None,
     cleanup: bool = True,
     deadline: float | None = None,
+    on_output: OnOutput | None = None,
 ) -> MonitorResult:
     """Run ``jobs`` on ``executor`` to the end: launch, poll, harvest, clean up.
 
@@ -724,6 +732,10 @@ def run_jobs(
         deadline: Seconds (executor clock) after which the run ends whatever
             remains: held executions are stopped and cleaned up, unfinished
             jobs are ``failed`` with the reason (``None``: no limit).
+        on_output: Called as ``on_output(job, stream, text)`` with the output
+            each job wrote since the last tick (read with ``get_logs``), and
+            with the rest once it is harvested: joined per job and stream,
+            exactly its ``stdout`` and ``stderr``.
 
     Returns:
         The jobs by final status, with counts, elapsed clock time and call counts.
@@ -753,5 +765,6 @@ def run_jobs(
         on_progress=on_progress,
         cleanup=cleanup,
         deadline=deadline,
+        on_output=on_output,
     )
     return _Run(executor, _unique(jobs), options).run()

@@ -44,3 +44,24 @@ def test_an_interrupt_cancels_and_harvests_before_cleaning_up() -> None:
         run_jobs(mock, [job], poll_interval=1, on_progress=interrupt)
     assert (job.status, job.exit_code, job.stdout) == ("cancelled", 143, "working\n")
     assert mock.live_executions() == []
+
+
+def test_on_output_delivers_live_output_that_joins_to_the_harvested_logs() -> None:
+    mock = MockExecutor()
+    jobs = [
+        ContainerJob(image="x", name="a", command=Probe().out("a1").sleep(3).err("a-warn").out("a2").argv),
+        ContainerJob(image="x", name="b", command=Probe().out("b1").sleep(10).out("b2").exit(2).argv),
+        ContainerJob(image="x", name="c", command=Probe().out("c1").sleep(100).argv, timeout_seconds=5),
+    ]
+    seen: list[tuple[str, str, str, float]] = []
+    run_jobs(
+        mock,
+        jobs,
+        poll_interval=1,
+        on_output=lambda job, stream, text: seen.append((job.name, stream, text, mock.clock.monotonic())),
+    )
+    for job in jobs:
+        for stream in ("stdout", "stderr"):
+            joined = "".join(text for name, s, text, _ in seen if name == job.name and s == stream)
+            assert joined == getattr(job, stream), (job.name, stream)
+    assert ("b", "stdout", "b1\n", 1.0) in seen  # live: while b still runs, not at its end
