@@ -55,6 +55,9 @@ __all__ = ["MockExecutor"]
 _FAILED = ExecutionStatus.FAILED
 _NOT_FOUND = ExecutionStatus.NOT_FOUND
 _TIMEOUT_REASON = "timeout"
+# The names these had before they moved to executor_kit.mock.execution (the subtle gallery builds on them).
+_Execution = Execution
+_probe_ending = probe_ending
 _PROBE_CACHE_SIZE = 1024  # distinct probe argvs whose interpretation is kept (runs are immutable)
 
 
