@@ -73,6 +73,8 @@ def _c(
 
 _LIMITS = "supports_resource_limits"
 _SECRETS = "supports_secrets"
+_CANCEL = "supports_cancel"
+_STREAM = "supports_log_streaming"
 
 CLAUSES: tuple[Clause, ...] = (
     _c(
@@ -479,6 +481,126 @@ CLAUSES: tuple[Clause, ...] = (
         "Random sequences of launch/status/logs/harvest/cleanup keep every invariant "
         "(absorbing states, idempotence, not-found after cleanup, ids never reused).",
         "Run the failing sequence Hypothesis prints against your executor and compare with the contract.",
+    ),
+    _c(
+        "CANCEL-001",
+        "MUST",
+        "cancel of a running workload returns True; the execution then reads 'failed' (never 'exited'), "
+        "get_logs still has everything written before the stop, and harvest_job records status 'cancelled' "
+        "with an int exit code.",
+        "Stop the workload (SIGTERM, then a kill after the grace period) without deleting it; remember the "
+        "cancel and pass cancelled=True to executor_kit.job.record_result.",
+        _CANCEL,
+    ),
+    _c(
+        "CANCEL-002",
+        "MUST",
+        "cancel stops a workload that ignores SIGTERM: after the grace period it is killed, reads 'failed' "
+        "and harvests as 'cancelled'.",
+        "After SIGTERM wait the configured grace period, then send SIGKILL (docker stop -t, ECS stopTimeout).",
+        _CANCEL,
+    ),
+    _c(
+        "CANCEL-003",
+        "MUST",
+        "cancel of an execution that already ended returns True and changes nothing: status, logs and the "
+        "harvested result (status, exit code) stand.",
+        "Look at the execution's state first; an ended one is left alone (no 'cancelled' marker).",
+        _CANCEL,
+    ),
+    _c(
+        "CANCEL-004",
+        "MUST",
+        "cancel is idempotent: cancelling again returns True, raises nothing and changes nothing.",
+        "Treat 'already stopping' and 'already stopped' answers of the platform as success.",
+        _CANCEL,
+    ),
+    _c(
+        "CANCEL-005",
+        "MUST",
+        "cancel of an unknown, empty or cleaned-up id returns False and raises nothing.",
+        "Map the platform's not-found answer (404, ResourceNotFound) to False.",
+        _CANCEL,
+    ),
+    _c(
+        "CANCEL-006",
+        "MUST",
+        "A cancel racing the workload's own exit leaves one consistent outcome: 'exited' with the workload's "
+        "own exit code and job status, or 'failed' harvested as 'cancelled'; never 'running' again.",
+        "Decide 'cancelled' from what ended the workload (the stop), not from the cancel call alone.",
+        _CANCEL,
+    ),
+    _c(
+        "CANCEL-007",
+        "MUST",
+        "cleanup after cancel frees everything as usual: 'not-found', empty logs, not listed by find_executions.",
+        "cleanup must delete a stopped (cancelled) execution too, not only running ones.",
+        _CANCEL,
+    ),
+    _c(
+        "CANCEL-008",
+        "MUST",
+        "A cancelled execution keeps its record and logs until cleanup, also after a quiet period.",
+        "Do not remove the container or task record on cancel; only cleanup removes it.",
+        _CANCEL,
+    ),
+    _c(
+        "STREAM-001",
+        "MUST",
+        "stream_logs(id, follow=True) ends once the workload has ended, and its chunks, joined per stream, "
+        "equal get_logs.",
+        "Yield (stream, text) pairs until the platform's log stream ends; read the rest before returning.",
+        _STREAM,
+    ),
+    _c(
+        "STREAM-002",
+        "MUST",
+        "Chunks come in order per stream and each is a ('stdout' | 'stderr', str) pair.",
+        "Keep one ordered stream per output (demultiplex), never reorder chunks.",
+        _STREAM,
+    ),
+    _c(
+        "STREAM-003",
+        "MUST",
+        "No chunk splits a multi-byte character (no U+FFFD from decoding a partial character).",
+        "Decode with an incremental UTF-8 decoder per stream (codecs.getincrementaldecoder).",
+        _STREAM,
+    ),
+    _c(
+        "STREAM-004",
+        "MUST",
+        "Output written while the consumer is slow is delivered too, complete and in order.",
+        "Buffer or resume from the last position; never drop what arrived between reads.",
+        _STREAM,
+    ),
+    _c(
+        "STREAM-005",
+        "MUST",
+        "Interleaved writes to stdout and stderr each come on their own stream, complete.",
+        "Read the stream of each chunk from the platform (Docker's multiplexed frame header), never guess.",
+        _STREAM,
+    ),
+    _c(
+        "STREAM-006",
+        "MUST",
+        "stream_logs of an unknown, empty or cleaned-up id gives an empty iterator and raises nothing.",
+        "Map the platform's not-found answer to an empty iterator.",
+        _STREAM,
+    ),
+    _c(
+        "STREAM-007",
+        "MUST",
+        "Closing a stream early releases it: it yields nothing more, and many early-closed streams leave the "
+        "executor and new streams working.",
+        "Close the HTTP response in the generator's finally block.",
+        _STREAM,
+    ),
+    _c(
+        "STREAM-008",
+        "MUST",
+        "stream_logs(id, follow=False) delivers what was written so far and ends while the workload still runs.",
+        "Without follow, read the logs once (no waiting) and stop.",
+        _STREAM,
     ),
     _c(
         "LEAKS-001",

@@ -35,6 +35,13 @@ DECISIONS: tuple[str, ...] = (
     "inconclusive only while the backend really is unreachable: raised although launches succeed before and "
     "after, it answers a job-level failure with an exception, and the clause fails.",
     "Pending, provisioning and pulling count as `running`; a job's timeout counts from the launch.",
+    "`cancel` and `stream_logs` are optional (`supports_cancel`, `supports_log_streaming`; absent means not "
+    "offered, and the base class raises `ExecutorNotSupportedError`). A cancel that ends the workload makes it "
+    "read `failed` and harvest as `cancelled` with the platform's exit code (143 after SIGTERM, 137 when killed "
+    "after the grace period); a workload that ends on its own first (also during the grace period) keeps its "
+    "own outcome.",
+    "`stream_logs` chunks are `(stream, text)` pairs; with `follow` the iterator ends once the workload has "
+    "ended and everything was delivered, without it once what was written so far was delivered.",
 )
 
 #: The endings and shapes the checks run workloads through, in the order of the coverage table.

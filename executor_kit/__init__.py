@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from executor_kit.base import STANDARD_CAPABILITIES, ContainerExecutor
+from executor_kit.base import OPTIONAL_CAPABILITIES, STANDARD_CAPABILITIES, ContainerExecutor
 from executor_kit.clock import Clock, SystemClock, VirtualClock
 from executor_kit.errors import (
     ExecutorAuthenticationError,
     ExecutorConfigurationError,
     ExecutorConnectionError,
     ExecutorError,
+    ExecutorNotSupportedError,
     ExecutorResourceError,
 )
 from executor_kit.job import ContainerJob, JobLike
@@ -22,6 +23,7 @@ from executor_kit.status import ExecutionStatus, JobStatus
 
 __all__ = [
     "MANAGED_LABEL",
+    "OPTIONAL_CAPABILITIES",
     "RUN_LABEL",
     "STANDARD_CAPABILITIES",
     "Clock",
@@ -32,6 +34,7 @@ __all__ = [
     "ExecutorConfigurationError",
     "ExecutorConnectionError",
     "ExecutorError",
+    "ExecutorNotSupportedError",
     "ExecutorResourceError",
     "JobLike",
     "JobStatus",

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import abc
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, ClassVar
 
 from executor_kit.clock import Clock, SystemClock
-from executor_kit.errors import ExecutorConfigurationError
+from executor_kit.errors import ExecutorConfigurationError, ExecutorNotSupportedError
 from executor_kit.job import JobLike
 from executor_kit.status import ExecutionStatus
 
-__all__ = ["STANDARD_CAPABILITIES", "ContainerExecutor"]
+__all__ = ["OPTIONAL_CAPABILITIES", "STANDARD_CAPABILITIES", "ContainerExecutor", "LogChunk"]
 
 #: The capability keys every executor reports, with their default (absent).
 STANDARD_CAPABILITIES: Mapping[str, bool] = {
@@ -22,6 +22,18 @@ STANDARD_CAPABILITIES: Mapping[str, bool] = {
     "supports_persistent_storage": False,
     "supports_secrets": False,
 }
+
+#: Capabilities of the optional operations: a backend that overrides ``cancel`` or
+#: ``stream_logs`` declares the key ``True``; absent (or ``False``) means not
+#: offered, and the clauses about it are not applicable. Not part of the
+#: standard keys, so an executor written before they existed stays conformant.
+OPTIONAL_CAPABILITIES: Mapping[str, bool] = {
+    "supports_cancel": False,
+    "supports_log_streaming": False,
+}
+
+#: One piece of live output from ``stream_logs``: ``("stdout" | "stderr", text)``.
+LogChunk = tuple[str, str]
 
 
 class ContainerExecutor(abc.ABC):
@@ -134,6 +146,73 @@ class ContainerExecutor(abc.ABC):
         Raises:
             ExecutorError: only for backend-level trouble, never for a missing resource.
         """
+
+    def cancel(self, execution_id: str) -> bool:
+        """Stop the workload (gracefully, then forced after a grace period), keeping its record and logs.
+
+        Optional: a backend that implements it declares ``supports_cancel``.
+        Afterwards the execution reads ``failed`` (until ``cleanup``), its logs up
+        to the stop stay readable, and ``harvest_job`` records job status
+        ``cancelled`` with the exit code the platform gave (143 after SIGTERM,
+        137 when it had to kill). Idempotent. An execution that already ended
+        keeps its outcome (``True``, nothing changes).
+
+        Returns:
+            ``True`` for a known execution (stopped now, before, or ended on its
+            own); ``False`` for an unknown, empty or cleaned-up id.
+
+        Raises:
+            ExecutorNotSupportedError: here, in the default; a backend that
+                declares ``supports_cancel`` overrides it.
+            ExecutorError: only for backend-level trouble.
+
+        Example:
+            >>> from executor_kit import ExecutorNotSupportedError
+            >>> class Nothing(ContainerExecutor):
+            ...     def launch_job(self, job): return False, "nothing runs here"
+            ...     def check_status(self, execution_id): return "not-found"
+            ...     def get_logs(self, execution_id): return "", ""
+            ...     def harvest_job(self, job): return False
+            ...     def cleanup(self, execution_id): return True
+            >>> try:
+            ...     Nothing().cancel("x")
+            ... except ExecutorNotSupportedError as exc:
+            ...     print(exc)
+            nothing does not support cancel (it does not declare supports_cancel)
+        """
+        raise ExecutorNotSupportedError(
+            f"{self.name} does not support cancel (it does not declare supports_cancel)",
+            backend=self.name,
+            execution_id=execution_id,
+        )
+
+    def stream_logs(self, execution_id: str, *, follow: bool = True) -> Iterator[LogChunk]:
+        """Live output as ``(stream, text)`` chunks, ``stream`` being ``"stdout"`` or ``"stderr"``.
+
+        Optional: a backend that implements it declares ``supports_log_streaming``.
+        Chunks come in order per stream and never split a character; joined per
+        stream they equal ``get_logs``. With ``follow`` the iterator ends once
+        the workload has ended and everything was delivered; without it, once
+        what was written so far was delivered. An unknown id gives an empty
+        iterator; closing the iterator early (``close()``, or leaving a ``for``
+        loop and dropping it) releases the connection.
+
+        Raises:
+            ExecutorNotSupportedError: here, in the default (when called).
+            ExecutorError: only for backend-level trouble.
+
+        Example:
+            >>> from executor_kit import MockExecutor
+            >>> ContainerExecutor.stream_logs(MockExecutor(), "mock-1")  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            ...
+            executor_kit.errors.ExecutorNotSupportedError: mock does not support stream_logs (...)
+        """
+        raise ExecutorNotSupportedError(
+            f"{self.name} does not support stream_logs (it does not declare supports_log_streaming)",
+            backend=self.name,
+            execution_id=execution_id,
+        )
 
     def get_capabilities(self) -> dict[str, bool]:
         """The standard capability keys (all ``bool``) plus any the backend adds.

@@ -33,6 +33,9 @@ How the contract maps onto Cloud Run:
   after an execution is deleted, so ``get_logs`` first checks that the
   execution still exists. Ingestion delay is real on Cloud Run: logs written in
   the last seconds may not be listed yet.
+* **cancel** (``supports_cancel``) is ``executions.cancel``: the execution
+  reads ``failed`` (reason ``CANCELLED``) and harvests ``cancelled`` with exit
+  code ``-1`` (Cloud Run gives none), its logs kept until cleanup.
 * **cleanup** cancels a running execution, deletes it, and deletes the job if
   this executor created it (``create_job``); each 404 counts as done.
 * **errors**: 401/403 → ``ExecutorAuthenticationError``; 429 and 503 are
@@ -495,6 +498,7 @@ class CloudRunExecutor(ContainerExecutor):
         "separates_output_streams": True,
         # The platform stores logs as one entry per line: where a line ends is not kept.
         "line_oriented_logs": True,
+        "supports_cancel": True,
     }
 
     def __init__(
@@ -779,6 +783,7 @@ class CloudRunExecutor(ContainerExecutor):
             stderr=stderr,
             completed_at=_parse_time(execution.get("completionTime")) or now,
             timed_out=_timed_out(execution, now),
+            cancelled=condition.get("executionReason") == "CANCELLED",
             reason=condition.get("message") if failed else None,
         )
 
@@ -786,6 +791,37 @@ class CloudRunExecutor(ContainerExecutor):
     def _cancel(self, execution_id: str) -> None:
         with contextlib.suppress(_RejectedError):  # already ended or cancelling: nothing left to stop
             self._api.wait(self._api.run("POST", f"{execution_id}:cancel", body={}))
+
+    def cancel(self, execution_id: str) -> bool:
+        """Cancel a running execution (``executions.cancel``); it stays, with its logs, until ``cleanup``.
+
+        A cancelled execution reads ``failed`` and harvests as ``cancelled``
+        (exit code ``-1``: Cloud Run reports none for a cancelled task); one that
+        ended before keeps its outcome.
+
+        Returns:
+            ``True`` for a known execution, ``False`` for an unknown or deleted one.
+
+        Example:
+            >>> from executor_kit import ContainerJob
+            >>> from executor_kit.emulators.cloudrun import emulated_executor
+            >>> from executor_kit.probe import PROBE_IMAGE, Probe
+            >>> ex = emulated_executor()  # a CloudRunExecutor on an offline emulation
+
+            >>> job = ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").sleep(60).argv)
+            >>> eid = ex.launch_job(job)[1]
+            >>> ex.cancel(eid), str(ex.check_status(eid)), ex.harvest_job(job), job.status, job.stdout
+            (True, 'failed', True, 'cancelled', 'hi\\n')
+            >>> ex.cleanup(eid), ex.cancel(eid)
+            (True, False)
+            >>> ex.close()
+        """
+        execution = self._get(execution_id)
+        if execution is None:
+            return False
+        if self._observe(execution) is ExecutionStatus.RUNNING:
+            self._cancel(execution_id)
+        return True
 
     def _delete_job(self, job_name: str) -> None:
         self._api.wait(self._api.run("DELETE", job_name))
@@ -840,4 +876,4 @@ class CloudRunExecutor(ContainerExecutor):
         self._api.session.close()
 
 
-_HARVESTED = {JobStatus.COMPLETED.value, JobStatus.FAILED.value, JobStatus.TIMEOUT.value}
+_HARVESTED = {JobStatus.COMPLETED.value, JobStatus.FAILED.value, JobStatus.TIMEOUT.value, JobStatus.CANCELLED.value}

@@ -32,6 +32,8 @@ Configuration (a plain mapping; unknown keys are refused):
 ``harvest_cleans_up``  remove the container after a successful harvest (default off)
 ``stop_timeout``       seconds of SIGTERM grace before SIGKILL when ``cleanup`` stops a
                        running container (int, default 0: SIGKILL at once)
+``cancel_grace``       seconds of SIGTERM grace before SIGKILL when ``cancel`` stops a
+                       running container (int, default 10, as ``docker stop``)
 ``api_timeout``        seconds before a call to the daemon gives up (default 60)
 =====================  ========================================================
 
@@ -43,6 +45,17 @@ missing → ``not-found``. An external SIGKILL is told apart from a workload
 that itself exits 137 by the engine's ``kill`` event (looked up once per such
 container, then remembered); the engine keeps a bounded event history, so on a
 very busy engine an old external kill may read ``exited`` with code 137.
+
+Cancel (``supports_cancel``): ``docker stop`` with ``cancel_grace``; the
+container, its state and its logs stay until ``cleanup``. A stopped container
+whose exit code is 143 (SIGTERM) or 137 (killed after the grace period) reads
+``failed`` and harvests as ``cancelled``; one that exited with its own code
+during the grace period keeps it. Another ``DockerExecutor`` recognises the
+cancel by the engine's ``stop`` event (looked up once, then remembered).
+
+Live logs (``supports_log_streaming``): ``stream_logs`` reads the multiplexed
+log stream (``follow`` as asked) frame by frame, one incremental UTF-8 decoder
+per stream; closing the iterator closes the HTTP response.
 
 Restarts from outside: an execution id follows the container's *first* run;
 the kit never restarts a container, so a ``docker start`` of a finished one is
@@ -82,9 +95,11 @@ import docker.transport
 import docker.transport.unixconn
 import docker.utils
 import requests  # type: ignore[import-untyped,unused-ignore]
+import urllib3
 
 from executor_kit._docker_hooks import DockerHooks
-from executor_kit.base import ContainerExecutor
+from executor_kit._docker_stream import decoded_frames, read_frames
+from executor_kit.base import ContainerExecutor, LogChunk
 from executor_kit.clock import Clock
 from executor_kit.errors import (
     ExecutorAuthenticationError,
@@ -137,6 +152,7 @@ DEFAULT_CONFIG: Mapping[str, Any] = {
     "pull_policy": "if-missing",
     "harvest_cleans_up": False,
     "stop_timeout": 0,
+    "cancel_grace": 10,
     "api_timeout": 60.0,
     # None: the engine's default (json-file). Engine limits either way: json-file stores a line over 16 KiB
     # in pieces and turns a multi-byte character cut at a piece's edge into U+FFFD; "local" (engine 20.10)
@@ -147,6 +163,8 @@ DEFAULT_CONFIG: Mapping[str, Any] = {
 _TLS_KEYS = frozenset({"verify", "ca_cert", "client_cert", "client_key"})
 _RUNNING_STATES = frozenset({"created", "running", "paused", "restarting"})
 _SIGKILL_EXIT = 137
+_STOPPED_EXITS = frozenset({143, 137})  # SIGTERM, or SIGKILL after the grace period
+_CANCEL_REASON = "cancelled"
 _KILL_MEMO_SIZE = 1024
 _END_MEMO_SIZE = 4096
 #: Marks, in a followed state, a container found running again after an end (restarted from outside).
@@ -197,6 +215,7 @@ _RULES: dict[str, tuple[Callable[[object], bool], str]] = {
     "pull_policy": (lambda value: value in PULL_POLICIES, f"one of {', '.join(PULL_POLICIES)}"),
     "harvest_cleans_up": (lambda value: isinstance(value, bool), "a bool"),
     "stop_timeout": (_is_count, "a whole number of seconds >= 0"),
+    "cancel_grace": (_is_count, "a whole number of seconds >= 0"),
     "api_timeout": (_is_positive, "a number of seconds > 0"),
     "log_driver": (_is_optional_text, "a logging driver that keeps logs readable, such as 'local', or None"),
 }
@@ -568,6 +587,15 @@ def _demultiplex(raw: Any) -> tuple[str, str]:
     return streams[1].decode("utf-8", errors="replace"), streams[2].decode("utf-8", errors="replace")
 
 
+def _chunks_of(res: Any, execution_id: str) -> Iterator[LogChunk]:
+    try:
+        yield from decoded_frames(read_frames(res.raw))
+    except (urllib3.exceptions.HTTPError, requests.exceptions.RequestException, OSError) as exc:
+        raise ExecutorConnectionError(
+            f"Docker: the log stream broke: {exc}", backend="docker", execution_id=execution_id
+        ) from exc
+
+
 class DockerExecutor(ContainerExecutor):
     """Runs each job as a container on a Docker engine.
 
@@ -597,6 +625,8 @@ class DockerExecutor(ContainerExecutor):
         "supports_persistent_storage": False,
         "supports_secrets": True,
         "separates_output_streams": True,
+        "supports_cancel": True,
+        "supports_log_streaming": True,
     }
 
     def __init__(self, config: Mapping[str, Any] | None = None, *, clock: Clock | None = None) -> None:
@@ -606,6 +636,7 @@ class DockerExecutor(ContainerExecutor):
         self._client: Any = None
         self._lock = threading.Lock()
         self._killed: collections.OrderedDict[str, str | None] = collections.OrderedDict()
+        self._cancels: collections.OrderedDict[str, bool] = collections.OrderedDict()
         self._ended: collections.OrderedDict[str, dict[str, Any]] = collections.OrderedDict()
         self._memo_lock = threading.Lock()
         self._secret_logs = SecretLogGuard(_LIBRARY_LOGGERS, owner=self)
@@ -945,25 +976,46 @@ class DockerExecutor(ContainerExecutor):
         return reason
 
     def _kill_event(self, execution_id: str, state: Mapping[str, Any]) -> str | None:
+        return "killed from outside the kit (SIGKILL)" if self._has_event(execution_id, state, "kill") else None
+
+    def _has_event(self, execution_id: str, state: Mapping[str, Any], event: str) -> bool:
+        """Whether the engine logged ``event`` for the container between its start and just after its end."""
         started, finished = _parse_time(state.get("StartedAt")), _parse_time(state.get("FinishedAt"))
         if started is None or finished is None:
-            return None
+            return False
         until = min(finished + dt.timedelta(seconds=1), self.clock.now())
         with docker_errors("read container events", execution_id=execution_id):
             events = self.api.events(
                 since=f"{started.timestamp():.6f}",
                 until=f"{max(until, finished).timestamp():.6f}",
-                filters={"container": execution_id, "event": "kill"},
+                filters={"container": execution_id, "event": event},
                 decode=True,
             )
-            signals = [event.get("Actor", {}).get("Attributes", {}).get("signal") for event in events]
-        return "killed from outside the kit (SIGKILL)" if signals else None
+            return any(True for _ in events)
+
+    def _cancel_reason(self, info: Mapping[str, Any]) -> str | None:
+        """``cancelled`` when ``cancel`` stopped the container (its SIGTERM or the kill after the grace)."""
+        state, execution_id = info.get("State") or {}, str(info.get("Id"))
+        if state.get("ExitCode") not in _STOPPED_EXITS:
+            return None
+        with self._memo_lock:
+            known = self._cancels.get(execution_id)
+        if known is None:
+            known = self._has_event(execution_id, state, "stop")
+            self._remember_cancel(execution_id, known)
+        return _CANCEL_REASON if known else None
+
+    def _remember_cancel(self, execution_id: str, cancelled: bool) -> None:
+        with self._memo_lock:
+            self._cancels[execution_id] = cancelled
+            while len(self._cancels) > _KILL_MEMO_SIZE:
+                self._cancels.popitem(last=False)
 
     def _failure_reason(self, info: Mapping[str, Any]) -> str | None:
         status = (info.get("State") or {}).get("Status")
         if status == "dead":
             return "the engine reports the container dead"
-        return _platform_reason(info) or self._killed_from_outside(info)
+        return _platform_reason(info) or self._cancel_reason(info) or self._killed_from_outside(info)
 
     def _status_of(self, info: Mapping[str, Any] | None) -> ExecutionStatus:
         if info is None or (info.get("State") or {}).get("Status") == "removing":
@@ -1044,16 +1096,23 @@ class DockerExecutor(ContainerExecutor):
         return [str(row["Id"]) for row in rows]
 
     # -- logs and harvest ------------------------------------------------------------------
-    def _multiplexed_logs(self, execution_id: str) -> tuple[str, str]:
+    def _logs_response(self, execution_id: str, *, follow: bool) -> Any:
+        """The open response of the engine's multiplexed log stream (the caller closes it)."""
         api = self.api
         url = f"{api.base_url}/v{api.api_version}/containers/{execution_id}/logs"
-        params: dict[str, Any] = {"stdout": 1, "stderr": 1, "follow": 0, "tail": "all"}
+        params: dict[str, Any] = {"stdout": 1, "stderr": 1, "follow": int(follow), "tail": "all"}
         params.update(self._logs_until(execution_id))
-        with contextlib.closing(api.get(url, params=params, stream=True, timeout=self.config["api_timeout"])) as res:
-            try:
-                res.raise_for_status()
-            except requests.exceptions.HTTPError as exc:
-                docker.errors.create_api_error_from_http_exception(exc)  # raises the SDK's typed error
+        timeout = (self.config["api_timeout"], None) if follow else self.config["api_timeout"]  # quiet is fine
+        res = api.get(url, params=params, stream=True, timeout=timeout)
+        try:
+            res.raise_for_status()
+        except requests.exceptions.HTTPError as exc:
+            res.close()
+            docker.errors.create_api_error_from_http_exception(exc)  # raises the SDK's typed error
+        return res
+
+    def _multiplexed_logs(self, execution_id: str) -> tuple[str, str]:
+        with contextlib.closing(self._logs_response(execution_id, follow=False)) as res:
             return _demultiplex(res.raw)
 
     def _logs_until(self, execution_id: str) -> dict[str, str]:
@@ -1092,6 +1151,58 @@ class DockerExecutor(ContainerExecutor):
             return "", ""
         return self._logs(execution_id)
 
+    def stream_logs(self, execution_id: str, *, follow: bool = True) -> Iterator[LogChunk]:
+        """Live ``(stream, text)`` chunks from the engine's log stream, one per frame, whole characters.
+
+        With ``follow`` the engine ends the stream when the container stops;
+        closing the iterator early closes the HTTP response. An unknown id
+        gives an empty iterator. Nothing is contacted until the first ``next``.
+
+        Raises:
+            ExecutorConnectionError: (while iterating) when the daemon cannot be reached.
+
+        Example:
+            >>> list(DockerExecutor().stream_logs(""))
+            []
+        """
+        return self._stream(execution_id, follow)
+
+    def _stream(self, execution_id: str, follow: bool) -> Iterator[LogChunk]:
+        if self._inspect(execution_id) is None:
+            return
+        with docker_errors("stream logs", execution_id=execution_id):
+            try:
+                res = self._logs_response(execution_id, follow=follow)
+            except docker.errors.NotFound:
+                return
+        with contextlib.closing(res):
+            yield from _chunks_of(res, execution_id)
+
+    def cancel(self, execution_id: str) -> bool:
+        """Stop a running container (``docker stop`` with ``cancel_grace``), keeping it and its logs.
+
+        Returns:
+            ``True`` for a known execution (stopped now, or ended before: then
+            nothing changes); ``False`` for an unknown id.
+
+        Raises:
+            ExecutorConnectionError: when the daemon cannot be reached.
+
+        Example:
+            >>> DockerExecutor().cancel("")
+            False
+        """
+        info = self._inspect(execution_id)
+        if info is None:
+            return False
+        if self._status_of(info) is not ExecutionStatus.RUNNING:
+            return True
+        self._remember_cancel(execution_id, True)
+        # NotFound: removed meanwhile (a cleanup), so it is stopped
+        with docker_errors("stop a container", execution_id=execution_id), contextlib.suppress(docker.errors.NotFound):
+            self.api.stop(execution_id, timeout=self.config["cancel_grace"])
+        return True
+
     def harvest_job(self, job: JobLike) -> bool:
         """Record the container's real result on the job once it has ended.
 
@@ -1127,6 +1238,7 @@ class DockerExecutor(ContainerExecutor):
     def _record(self, job: JobLike, info: Mapping[str, Any]) -> None:
         state = info.get("State") or {}
         stdout, stderr = self._logs(str(info["Id"]))
+        reason = self._failure_reason(info)
         record_result(
             job,
             exit_code=int(state.get("ExitCode", -1)),
@@ -1134,7 +1246,8 @@ class DockerExecutor(ContainerExecutor):
             stderr=stderr,
             completed_at=_parse_time(state.get("FinishedAt")) or self.clock.now(),
             timed_out=_timed_out(info),
-            reason=self._failure_reason(info),
+            cancelled=reason == _CANCEL_REASON,
+            reason=reason,
         )
 
     # -- cleanup ---------------------------------------------------------------------------

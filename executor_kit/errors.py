@@ -7,7 +7,8 @@ return from ``launch_job``. The tree::
     ├── ExecutorConnectionError (also ConnectionError)
     ├── ExecutorConfigurationError (also ValueError)
     ├── ExecutorResourceError
-    └── ExecutorAuthenticationError (also PermissionError)
+    ├── ExecutorAuthenticationError (also PermissionError)
+    └── ExecutorNotSupportedError (also NotImplementedError)
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ __all__ = [
     "ExecutorConfigurationError",
     "ExecutorConnectionError",
     "ExecutorError",
+    "ExecutorNotSupportedError",
     "ExecutorResourceError",
 ]
 
@@ -80,5 +82,18 @@ class ExecutorAuthenticationError(ExecutorError, PermissionError):
 
     Example:
         >>> isinstance(ExecutorAuthenticationError("token expired"), PermissionError)
+        True
+    """
+
+
+class ExecutorNotSupportedError(ExecutorError, NotImplementedError):
+    """The backend does not offer an optional operation (``cancel``, ``stream_logs``).
+
+    Raised by ``ContainerExecutor``'s defaults of the optional methods; a
+    backend that overrides one declares its capability (``supports_cancel``,
+    ``supports_log_streaming``) in ``get_capabilities``.
+
+    Example:
+        >>> isinstance(ExecutorNotSupportedError("no cancel here"), NotImplementedError)
         True
     """

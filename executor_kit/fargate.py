@@ -106,6 +106,9 @@ CLEANED_TAG = "executor-kit-cleaned"
 NAME_TAG = "executor-kit-name"
 #: How ``stoppedReason`` starts when the kit's timeout stopped a task.
 TIMEOUT_REASON = "executor-kit: timeout"
+#: The ``stoppedReason`` of a task stopped by ``cancel``.
+CANCEL_REASON = "executor-kit: cancelled"
+_STOP_EXITS = frozenset({143, 137, None})  # SIGTERM, SIGKILL after stopTimeout, or no code at all
 
 #: A client factory: ``factory("ecs")`` / ``factory("logs")`` returns a boto3 client.
 ClientFactory = Callable[[str], Any]
@@ -375,6 +378,7 @@ class _Observed:
     reason: str | None = None
     timed_out: bool = False
     stopped_at: dt.datetime | None = None
+    cancelled: bool = False
 
 
 _GONE = _Observed(ExecutionStatus.NOT_FOUND)
@@ -418,7 +422,17 @@ def _observe(task: Mapping[str, Any] | None, container_name: str | None) -> _Obs
         return _Observed(ExecutionStatus.FAILED, exit_code, stopped_reason, True, _utc(task.get("stoppedAt")))
     if task.get("lastStatus") in _RUNNING_STATES:
         return _Observed(ExecutionStatus.RUNNING)
-    return _stopped(task, container_name)
+    return _cancelled(task, container_name, stopped_reason) or _stopped(task, container_name)
+
+
+def _cancelled(task: Mapping[str, Any], container_name: str | None, stopped_reason: str) -> _Observed | None:
+    """A task that ``cancel`` stopped (not one that ended on its own before the stop landed)."""
+    exit_code = _container(task, container_name).get("exitCode")
+    if stopped_reason != CANCEL_REASON or exit_code not in _STOP_EXITS:
+        return None
+    return _Observed(
+        ExecutionStatus.FAILED, exit_code, "cancelled", stopped_at=_utc(task.get("stoppedAt")), cancelled=True
+    )
 
 
 def _deadline(task: Mapping[str, Any]) -> dt.datetime | None:
@@ -543,6 +557,7 @@ class FargateExecutor(ContainerExecutor):
         "separates_output_streams": True,
         # The platform stores logs as one entry per line: where a line ends is not kept.
         "line_oriented_logs": True,
+        "supports_cancel": True,
     }
 
     def __init__(
@@ -943,6 +958,7 @@ class FargateExecutor(ContainerExecutor):
             stderr=stderr,
             completed_at=seen.stopped_at or self.clock.now(),
             timed_out=seen.timed_out,
+            cancelled=seen.cancelled,
             reason=seen.reason,
         )
         if self.settings["harvest_cleans_up"]:
@@ -997,6 +1013,38 @@ class FargateExecutor(ContainerExecutor):
         if task is not None and CLEANED_TAG not in _tags(task):
             self._remove(execution_id, task)
         self._secret_logs.release(execution_id)
+        return True
+
+    def cancel(self, execution_id: str) -> bool:
+        """Stop a running task (``stop_task``: SIGTERM, SIGKILL after the task's ``stopTimeout``), keeping it.
+
+        The reason ``executor-kit: cancelled`` stays on the task, so every reader
+        sees ``failed`` and harvests ``cancelled`` (with the container's exit
+        code) once it has stopped; a task that ended on its own keeps its outcome.
+
+        Returns:
+            ``True`` for a known task, ``False`` for an unknown or cleaned-up id.
+
+        Example:
+            >>> from executor_kit import ContainerJob
+            >>> from executor_kit.emulators.fargate import emulated_executor
+            >>> from executor_kit.probe import PROBE_IMAGE, Probe
+            >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
+
+            >>> job = ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").sleep(60).argv)
+            >>> arn = ex.launch_job(job)[1]
+            >>> ex.cancel(arn), str(ex.check_status(arn)), ex.harvest_job(job), job.status, job.exit_code, job.stdout
+            (True, 'failed', True, 'cancelled', 143, 'hi\\n')
+            >>> ex.cleanup(arn), ex.cancel(arn)
+            (True, False)
+            >>> ex.close()
+        """
+        task = self._describe(self._known([execution_id])).get(execution_id)
+        if task is None or CLEANED_TAG in _tags(task):
+            return False
+        seen = self._enforce_timeout(execution_id, task, _observe(task, self.settings["container_name"]))
+        if seen.status is ExecutionStatus.RUNNING and task.get("desiredStatus") != "STOPPED":
+            self._stop(execution_id, CANCEL_REASON)
         return True
 
     def _remove(self, execution_id: str, task: Mapping[str, Any]) -> None:
@@ -1063,5 +1111,5 @@ class FargateExecutor(ContainerExecutor):
 
 
 def _already_harvested(job: JobLike) -> bool:
-    done = {JobStatus.COMPLETED.value, JobStatus.FAILED.value, JobStatus.TIMEOUT.value}
+    done = {JobStatus.COMPLETED.value, JobStatus.FAILED.value, JobStatus.TIMEOUT.value, JobStatus.CANCELLED.value}
     return str(job.status) in done and job.exit_code is not None and job.completed_at is not None

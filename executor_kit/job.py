@@ -252,6 +252,14 @@ def mark_launched(job: JobLike, execution_id: str, started_at: dt.datetime) -> N
     job.started_at = started_at
 
 
+def _result_status(exit_code: int, *, timed_out: bool, cancelled: bool) -> JobStatus:
+    if timed_out:
+        return JobStatus.TIMEOUT
+    if cancelled:
+        return JobStatus.CANCELLED
+    return JobStatus.COMPLETED if exit_code == 0 else JobStatus.FAILED
+
+
 def record_result(
     job: JobLike,
     *,
@@ -260,12 +268,14 @@ def record_result(
     stderr: str,
     completed_at: dt.datetime,
     timed_out: bool = False,
+    cancelled: bool = False,
     reason: str | None = None,
 ) -> None:
     """Record a finished execution on the job (what ``harvest_job`` must do).
 
     ``status`` becomes ``completed`` for exit code 0, ``failed`` otherwise, and
-    ``timeout`` when the kit's timeout ended it. ``reason`` (an OOM kill, say)
+    ``timeout`` when the kit's timeout ended it, ``cancelled`` when ``cancel``
+    stopped it (the exit code is the platform's, 143 or 137 say). ``reason`` (an OOM kill, say)
     is stored as ``failure_reason``.
 
     Example:
@@ -274,12 +284,15 @@ def record_result(
         ...               completed_at=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
         >>> job.status, job.exit_code
         ('failed', 3)
+        >>> record_result(job, exit_code=143, stdout="", stderr="", cancelled=True,
+        ...               completed_at=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+        >>> job.status, job.exit_code
+        ('cancelled', 143)
     """
     started = getattr(job, "started_at", None)
     if isinstance(started, dt.datetime) and started.tzinfo is not None and completed_at < started:
         completed_at = started  # a quick run the platform's clock ended before ours recorded its start
-    status = JobStatus.COMPLETED if exit_code == 0 else JobStatus.FAILED
-    job.status = (JobStatus.TIMEOUT if timed_out else status).value
+    job.status = _result_status(exit_code, timed_out=timed_out, cancelled=cancelled).value
     job.exit_code = exit_code
     job.stdout = stdout
     job.stderr = stderr

@@ -31,7 +31,11 @@ Decisions, each tested in ``tests/test_monitor.py``:
   (the contract), and harvest records ``timeout``. As a guard against a backend
   that does not, an execution still ``running`` ``timeout_grace`` seconds after
   its deadline (monitor clock) is stopped with ``cleanup`` and its job recorded
-  as ``timeout`` by the monitor, with the logs read so far.
+  as ``timeout`` by the monitor, with the logs read so far. Where the executor
+  declares ``supports_cancel``, every stop (this guard, the run deadline) is a
+  ``cancel`` first, so the logs read are complete up to the stop; on an abort
+  (``KeyboardInterrupt``) each running execution is cancelled and harvested
+  (job status ``cancelled``, its logs) before the cleanup.
 * **Vanished executions** (``not-found`` before harvest, e.g. removed from
   outside) fail their job with a reason.
 * **Batch status gaps.** An id that ``check_statuses`` leaves out of its answer
@@ -65,6 +69,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from executor_kit._launch_pool import LaunchPool
+from executor_kit._output_relay import OnOutput, OutputRelay
 from executor_kit.errors import (
     ExecutorConfigurationError,
     ExecutorConnectionError,
@@ -294,6 +299,7 @@ class _Options:
     on_progress: Callable[[Progress], object] | None
     cleanup: bool
     deadline: float | None = None
+    on_output: OnOutput | None = None
 
     def __post_init__(self) -> None:
         for name, check in _CHECKS.items():
@@ -343,6 +349,13 @@ def _shielded(call: Callable[[str], object], execution_id: str) -> None:
         return
 
 
+def _declares_cancel(executor: ContainerExecutor) -> bool:
+    try:
+        return bool(executor.get_capabilities().get("supports_cancel", False))
+    except ExecutorError:
+        return False
+
+
 def _set_reason(job: JobLike, reason: str) -> None:
     with contextlib.suppress(AttributeError):  # a JobLike may have no room for it
         job.failure_reason = reason  # type: ignore[attr-defined]
@@ -368,6 +381,8 @@ class _Run:
         self.batch: list[_Entry] = []
         self.started = self.clock.monotonic()
         self.ends = None if options.deadline is None else self.started + options.deadline
+        self.cancels = _declares_cancel(executor)
+        self.relay = None if options.on_output is None else OutputRelay(executor, options.on_output)
 
     # -- the loop ----------------------------------------------------------------------------
     def run(self) -> MonitorResult:
@@ -394,6 +409,8 @@ class _Run:
 
     def _tick(self) -> None:
         self._poll()
+        if self.relay is not None:
+            self.relay.poll((execution_id, entry.job) for execution_id, entry in self.running.items())
         self._release()
         self._launch()
         self._report()
@@ -402,9 +419,15 @@ class _Run:
     def _abandon(self) -> None:
         if self.pool is not None:
             self.pool.drain()  # launches in flight return first: their ids must be cleaned up too
+        for execution_id in list(self.running) if self.cancels else ():
+            _shielded(self.executor.cancel, execution_id)  # stopped, not yet removed: harvest what it wrote
+            _shielded(self._harvest_stopped, execution_id)
         in_flight = [entry.launched for entry in self.batch if entry.launched]
         for execution_id in dict.fromkeys([*self.running, *self.releasing, *in_flight]):
             _shielded(self.executor.cleanup, execution_id)
+
+    def _harvest_stopped(self, execution_id: str) -> None:
+        self.executor.harvest_job(self.running[execution_id].job)
 
     # -- the run deadline --------------------------------------------------------------------
     def _expire(self) -> None:
@@ -498,6 +521,9 @@ class _Run:
         self, execution_id: str, entry: _Entry, reason: str, status: JobStatus = JobStatus.FAILED
     ) -> None:
         job = entry.job
+        if self.cancels:  # stopped first, so the logs read are complete up to the stop
+            with contextlib.suppress(*TRANSIENT_ERRORS):
+                self.executor.cancel(execution_id)
         with contextlib.suppress(*TRANSIENT_ERRORS):
             job.stdout, job.stderr = self.executor.get_logs(execution_id)
         self._fail(entry, reason, status)
@@ -505,6 +531,8 @@ class _Run:
 
     def _settle(self, execution_id: str, entry: _Entry, *, release: bool) -> None:
         del self.running[execution_id]
+        if self.relay is not None:
+            self.relay.finish(execution_id, entry.job)
         if release:
             self.releasing[execution_id] = entry
         self.finished += 1
@@ -673,6 +701,7 @@ def run_jobs(
     on_progress: Callable[[Progress], object] | None = None,
     cleanup: bool = True,
     deadline: float | None = None,
+    on_output: OnOutput | None = None,
 ) -> MonitorResult:
     """Run ``jobs`` on ``executor`` to the end: launch, poll, harvest, clean up.
 
@@ -703,6 +732,10 @@ def run_jobs(
         deadline: Seconds (executor clock) after which the run ends whatever
             remains: held executions are stopped and cleaned up, unfinished
             jobs are ``failed`` with the reason (``None``: no limit).
+        on_output: Called as ``on_output(job, stream, text)`` with the output
+            each job wrote since the last tick (read with ``get_logs``), and
+            with the rest once it is harvested: joined per job and stream,
+            exactly its ``stdout`` and ``stderr``.
 
     Returns:
         The jobs by final status, with counts, elapsed clock time and call counts.
@@ -732,5 +765,6 @@ def run_jobs(
         on_progress=on_progress,
         cleanup=cleanup,
         deadline=deadline,
+        on_output=on_output,
     )
     return _Run(executor, _unique(jobs), options).run()

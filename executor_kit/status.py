@@ -44,6 +44,9 @@ class ExecutionStatus(str, enum.Enum):
 class JobStatus(str, enum.Enum):
     """The life of a job as recorded on it by ``launch_job`` and ``harvest_job``.
 
+    ``CANCELLED`` is recorded when ``cancel`` stopped the workload (whatever its
+    exit code); ``TIMEOUT`` when the kit's timeout did.
+
     Example:
         >>> JobStatus.COMPLETED == "completed"
         True
@@ -54,6 +57,7 @@ class JobStatus(str, enum.Enum):
     COMPLETED = "completed"
     FAILED = "failed"
     TIMEOUT = "timeout"
+    CANCELLED = "cancelled"
 
     def __str__(self) -> str:
         return self.value

@@ -11,7 +11,7 @@ from contract_tests import CLAUSES, Clause, ContractSuite, Level, clause_by_id
 from contract_tests.checks import check, load_checks
 from contract_tests.clauses import families
 from contract_tests.docs import render_contract
-from executor_kit.base import STANDARD_CAPABILITIES
+from executor_kit.base import OPTIONAL_CAPABILITIES, STANDARD_CAPABILITIES
 
 ROOT = Path(__file__).resolve().parent.parent
 IDS = [clause.id for clause in CLAUSES]
@@ -53,7 +53,8 @@ def test_clause_is_complete(clause: Clause) -> None:
         assert isinstance(text, str) and text.strip(), f"{field} is empty"
         assert "\n" not in text, f"{field} must be one line"
     capability = clause.capability
-    assert capability is None or capability in STANDARD_CAPABILITIES, f"unknown capability {capability!r}"
+    known = {**STANDARD_CAPABILITIES, **OPTIONAL_CAPABILITIES}
+    assert capability is None or capability in known, f"unknown capability {capability!r}"
 
 
 def test_families_are_grouped_in_the_registry() -> None:

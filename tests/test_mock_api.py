@@ -9,7 +9,18 @@ import pytest
 
 import executor_kit.mock
 
-MODULES = ["__init__", "config", "executor", "faults", "fixture", "hooks", "journal", "outcomes"]
+MODULES = [
+    "__init__",
+    "config",
+    "execution",
+    "executor",
+    "faults",
+    "fixture",
+    "hooks",
+    "journal",
+    "outcomes",
+    "streaming",
+]
 
 
 def test_package_all_is_its_public_names() -> None:

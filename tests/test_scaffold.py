@@ -31,6 +31,7 @@ from pathlib import Path
 import pytest
 
 from contract_tests import CLAUSES, clause_by_id
+from executor_kit.base import OPTIONAL_CAPABILITIES
 from executor_kit.cli import main
 from executor_kit.registry import ENTRY_POINT_GROUP
 
@@ -43,6 +44,9 @@ CLASS = "ScaffoldDemoExecutor"
 PASS_BEFORE_ANY_CODE = {"CAPS-001", "CAPS-002"}
 #: The scaffold offers no conformance hooks (contract_tests.hooks): these clauses are n/a for it.
 NEEDS_A_HOOK = {clause.id for clause in CLAUSES if clause.hook}
+#: The clauses of optional capabilities (cancel, live logs): n/a until the executor declares them.
+OPTIONAL = {clause.id for clause in CLAUSES if clause.capability in OPTIONAL_CAPABILITIES}
+NOT_APPLICABLE = NEEDS_A_HOOK | OPTIONAL
 
 
 @dataclasses.dataclass
@@ -135,13 +139,17 @@ def test_every_clause_fails_with_its_hint_right_after_init(scaffolded: Scaffolde
     assert set(verdicts) == {clause.id for clause in CLAUSES}, scaffolded.suite.stdout[-3000:]
     failed = {clause_id for clause_id, (outcome, _) in verdicts.items() if outcome == "failed"}
     passed = {clause_id for clause_id, (outcome, _) in verdicts.items() if outcome == "passed"}
-    assert failed == {clause.id for clause in CLAUSES} - PASS_BEFORE_ANY_CODE - NEEDS_A_HOOK
+    assert failed == {clause.id for clause in CLAUSES} - PASS_BEFORE_ANY_CODE - NOT_APPLICABLE
     assert passed == PASS_BEFORE_ANY_CODE
-    assert {clause_id for clause_id, (outcome, _) in verdicts.items() if outcome == "skipped"} == NEEDS_A_HOOK
+    assert {
+        clause_id for clause_id, (outcome, _) in verdicts.items() if outcome == "skipped"
+    } == NEEDS_A_HOOK | OPTIONAL
     assert scaffolded.suite.returncode == 1
 
 
-@pytest.mark.parametrize("clause_id", sorted({clause.id for clause in CLAUSES} - PASS_BEFORE_ANY_CODE - NEEDS_A_HOOK))
+@pytest.mark.parametrize(
+    "clause_id", sorted({clause.id for clause in CLAUSES} - PASS_BEFORE_ANY_CODE - NEEDS_A_HOOK - OPTIONAL)
+)
 def test_a_failing_clause_shows_the_stub_hint_and_the_clause_hint(scaffolded: Scaffolded, clause_id: str) -> None:
     outcome, text = scaffolded.verdicts[clause_id]
     assert outcome == "failed"
@@ -151,14 +159,14 @@ def test_a_failing_clause_shows_the_stub_hint_and_the_clause_hint(scaffolded: Sc
 
 def test_the_terminal_shows_the_to_do_list_once(scaffolded: Scaffolded) -> None:
     out = " ".join(scaffolded.suite.stdout.split())  # the table wraps to the terminal's width
-    failing = len(CLAUSES) - len(PASS_BEFORE_ANY_CODE) - len(NEEDS_A_HOOK)
-    assert f"{failing} failed, {len(PASS_BEFORE_ANY_CODE)} passed, {len(NEEDS_A_HOOK)} skipped" in out
+    failing = len(CLAUSES) - len(PASS_BEFORE_ANY_CODE) - len(NOT_APPLICABLE)
+    assert f"{failing} failed, {len(PASS_BEFORE_ANY_CODE)} passed, {len(NOT_APPLICABLE)} skipped" in out
     assert f"executor-kit conformance ({NAME})" in out
     # Each stub's message is shown once (six stubbed methods), later clauses say whose observation they share.
     assert 1 <= out.count("is not implemented yet [") <= 6, out
     assert out.count("observed: same as ") == failing - out.count("is not implemented yet ["), out
     for clause in CLAUSES:
-        if clause.id not in PASS_BEFORE_ANY_CODE | NEEDS_A_HOOK:
+        if clause.id not in PASS_BEFORE_ANY_CODE | NOT_APPLICABLE:
             assert f"hint: {clause.hint}" in out
 
 

@@ -144,6 +144,7 @@ def load_checks() -> dict[str, Check]:
         True
     """
     from contract_tests.checks import (  # noqa: F401 - imported for their @check side effect
+        cancel,
         errors,
         foreign,
         harvest,
@@ -155,6 +156,7 @@ def load_checks() -> dict[str, Check]:
         omission,
         outcomes,
         resources,
+        streaming,
     )
 
     return CHECKS

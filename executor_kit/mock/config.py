@@ -9,8 +9,12 @@ so nothing is ever half-applied. The keys::
     faults                list of {method, error, times, probability, message}
     strict                bool: a job that matches no rule raises UnexpectedJobError
     seed                  int: seeds probabilistic faults
-    capabilities          {supports_resource_limits: bool, ...} (standard keys only)
+    capabilities          {supports_resource_limits: bool, ...} (standard and optional keys)
     harvest_cleans_up     bool: harvest_job also cleans up (off by default)
+    startup               seconds every launched job spends starting (reads running, no output) before
+                          its own outcome plays; a rule's outcome.startup adds to it
+    cancel_grace          seconds cancel waits after SIGTERM before it kills (a workload ignoring
+                          SIGTERM then ends with 137); 10 by default
     assert_all_rules_used bool: the pytest fixture checks at teardown that every rule was used
 """
 
@@ -20,7 +24,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from executor_kit.base import STANDARD_CAPABILITIES
+from executor_kit.base import OPTIONAL_CAPABILITIES, STANDARD_CAPABILITIES
 from executor_kit.errors import ExecutorConfigurationError
 from executor_kit.mock.faults import ERRORS, Fault
 from executor_kit.mock.outcomes import OUTCOME_FIELDS, Outcome, Rule
@@ -33,6 +37,8 @@ DEFAULT_CAPABILITIES: Mapping[str, bool] = {
     "supports_resource_limits": True,
     "supports_secrets": True,
     "separates_output_streams": True,
+    "supports_cancel": True,
+    "supports_log_streaming": True,
 }
 
 
@@ -53,6 +59,8 @@ class MockSettings:
     capabilities: Mapping[str, bool] = dataclasses.field(default_factory=lambda: dict(DEFAULT_CAPABILITIES))
     harvest_cleans_up: bool = False
     assert_all_rules_used: bool = False
+    startup: float = 0.0
+    cancel_grace: float = 10.0
 
 
 def _error(path: str, problem: str) -> ExecutorConfigurationError:
@@ -144,9 +152,17 @@ def _int(path: str, value: object) -> int:
     return value
 
 
+def _seconds(path: str, value: object) -> float:
+    try:
+        OUTCOME_FIELDS["duration"](path, value)
+    except ExecutorConfigurationError as exc:
+        raise _error(path, exc.message.partition(" ")[2]) from None
+    return float(value)  # type: ignore[arg-type]  # a number, checked above
+
+
 def _capabilities(path: str, value: object) -> dict[str, bool]:
     given = _mapping(path, value)
-    _known_keys(path, given, STANDARD_CAPABILITIES)
+    _known_keys(path, given, {**STANDARD_CAPABILITIES, **OPTIONAL_CAPABILITIES})
     return {**DEFAULT_CAPABILITIES, **{key: _bool(f"{path}.{key}", flag) for key, flag in given.items()}}
 
 
@@ -159,6 +175,8 @@ _KEYS: Mapping[str, Callable[[str, object], Any]] = {
     "capabilities": _capabilities,
     "harvest_cleans_up": _bool,
     "assert_all_rules_used": _bool,
+    "startup": _seconds,
+    "cancel_grace": _seconds,
 }
 
 

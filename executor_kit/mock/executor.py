@@ -25,11 +25,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from executor_kit.base import ContainerExecutor
-from executor_kit.clock import MAX_SPAN, VirtualClock
+from executor_kit.base import ContainerExecutor, LogChunk
+from executor_kit.clock import VirtualClock
 from executor_kit.errors import ExecutorConfigurationError, ExecutorError
 from executor_kit.job import (
     JobLike,
@@ -42,80 +42,30 @@ from executor_kit.job import (
 )
 from executor_kit.labels import MANAGED_LABEL
 from executor_kit.mock.config import MockSettings, parse_config
+from executor_kit.mock.execution import Ending, Execution, outcome_ending, probe_duration, probe_ending
 from executor_kit.mock.faults import Fault, FaultPlan
 from executor_kit.mock.hooks import MockHooks
 from executor_kit.mock.journal import JobSummary, Journal
 from executor_kit.mock.outcomes import Outcome, Rule, unexpected_job
+from executor_kit.mock.streaming import follow_logs
 from executor_kit.probe import MISSING_IMAGE, ProbeRun, interpret, is_probe
 from executor_kit.status import ExecutionStatus
 
 __all__ = ["MockExecutor"]
 
-_RUNNING = ExecutionStatus.RUNNING
-_EXITED = ExecutionStatus.EXITED
 _FAILED = ExecutionStatus.FAILED
 _NOT_FOUND = ExecutionStatus.NOT_FOUND
 _TIMEOUT_REASON = "timeout"
+# The names these had before they moved to executor_kit.mock.execution (the subtle gallery builds on them).
+_Execution = Execution
+_probe_ending = probe_ending
 _PROBE_CACHE_SIZE = 1024  # distinct probe argvs whose interpretation is kept (runs are immutable)
 
 
-class _Ending:
-    """How an execution ends: status, exit code, reason, whether by timeout."""
-
-    __slots__ = ("exit_code", "reason", "status", "timed_out")
-
-    def __init__(self, status: ExecutionStatus, exit_code: int, reason: str | None, timed_out: bool) -> None:
-        self.status = status
-        self.exit_code = exit_code
-        self.reason = reason
-        self.timed_out = timed_out
-
-
-_CLEAN_EXIT = _Ending(_EXITED, 0, None, False)
-_LOST = _Ending(_FAILED, -1, "lost", False)
-
-
-class _Execution:
-    """One live execution; small on purpose (slots, shared references)."""
-
-    __slots__ = ("end", "ending", "labels", "outcome", "run", "secrets", "start", "started_at")
-
-    def __init__(
-        self,
-        start: float,
-        started_at: dt.datetime,
-        labels: Mapping[str, str],
-        outcome: Outcome | None,
-        run: ProbeRun | None,
-    ) -> None:
-        self.start = start
-        self.started_at = started_at
-        self.labels = labels
-        self.outcome = outcome
-        self.run = run
-        self.end = start
-        self.ending = _CLEAN_EXIT
-        self.secrets: tuple[str, ...] = ()
-
-    def logs_at(self, now: float) -> tuple[str, str]:
-        if self.run is None:
-            outcome = self.outcome or Outcome()
-            return outcome.stdout, outcome.stderr
-        return self.run.output_until(min(now, self.end) - self.start)
-
-
-def _outcome_ending(outcome: Outcome) -> _Ending:
-    if outcome.lost:
-        return _LOST
-    if outcome.oom_killed:
-        return _Ending(_FAILED, 137, "OOM killed", False)
-    return _CLEAN_EXIT if outcome.exit_code == 0 else _Ending(_EXITED, outcome.exit_code, None, False)
-
-
-def _probe_ending(run: ProbeRun, limit: int | None) -> _Ending:
-    if run.oom_killed:
-        return _Ending(_FAILED, 137, f"OOM killed: exceeded the memory limit of {limit} MiB", False)
-    return _CLEAN_EXIT if run.exit_code == 0 else _Ending(_EXITED, run.exit_code, None, False)
+def _startup(outcome: Outcome | None) -> float:
+    if outcome is None:
+        return 0.0
+    return math.inf if outcome.never_starts else outcome.startup
 
 
 def _job_problem(job: JobLike) -> str | None:
@@ -124,16 +74,6 @@ def _job_problem(job: JobLike) -> str | None:
     except ExecutorConfigurationError as exc:
         return f"job rejected: {exc.message}"
     return None
-
-
-def _probe_duration(run: ProbeRun) -> float:
-    if not math.isfinite(run.duration) or run.duration > MAX_SPAN:
-        raise ExecutorConfigurationError(
-            f"the probe's sleep steps add up to {run.duration!r} s; the MockExecutor's virtual clock spans "
-            f"at most {MAX_SPAN:g} s (for a job that runs until stopped, sleep a long finite time)",
-            backend="mock",
-        )
-    return run.duration
 
 
 class MockExecutor(ContainerExecutor):
@@ -200,8 +140,8 @@ class MockExecutor(ContainerExecutor):
             self._rules: list[Rule] = list(settings.rules)
             self._uses: list[int] = [0] * len(self._rules)
             self._faults = FaultPlan(settings.faults, seed=settings.seed)
-            self._executions: dict[str, _Execution] = {}
-            self._harvested: dict[str, _Execution] = {}
+            self._executions: dict[str, Execution] = {}
+            self._harvested: dict[str, Execution] = {}
             self._probe_cache: dict[tuple[tuple[str, ...], int | None], ProbeRun] = {}
             self._counter = 0
             self.journal.clear()
@@ -374,7 +314,8 @@ class MockExecutor(ContainerExecutor):
             (30.0, 'exited')
         """
         with self._lock:
-            latest = max((execution.end for execution in self._executions.values()), default=0.0)
+            ends = (execution.end for execution in self._executions.values())
+            latest = max((end for end in ends if math.isfinite(end)), default=0.0)
             step = max(0.0, latest - self.clock.monotonic())
             self.clock.advance(step)
         return step
@@ -437,26 +378,28 @@ class MockExecutor(ContainerExecutor):
             run = self._probe_cache[key] = interpret(argv, memory_limit_mib=limit)
         return run
 
-    def _play(self, job: JobLike, summary: JobSummary, outcome: Outcome | None, now: float) -> _Execution:
-        execution = _Execution(now, self.clock.now(), summary.labels, outcome, None)
+    def _play(self, job: JobLike, summary: JobSummary, outcome: Outcome | None, now: float) -> Execution:
+        execution = Execution(now, self.clock.now(), summary.labels, outcome, None)
         if outcome is None:
             limit = self._memory_limit(job)
             execution.run = run = self._interpret(job, summary.command, limit)
-            execution.ending = _probe_ending(run, limit)
-            duration, ignores_term = _probe_duration(run), run.ignores_term
+            execution.ending = probe_ending(run, limit)
+            duration, ignores_term = probe_duration(run), run.ignores_term
         else:
-            execution.ending = _outcome_ending(outcome)
+            execution.ending = outcome_ending(outcome)
             duration, ignores_term = outcome.duration, outcome.ignores_term
-        execution.end = now + duration
+        execution.startup = self._settings.startup + _startup(outcome)
+        execution.end = now + execution.startup + duration
+        execution.ignores_term = ignores_term
         self._apply_timeout(execution, job.timeout_seconds, ignores_term)
         return execution
 
     @staticmethod
-    def _apply_timeout(execution: _Execution, timeout: float | None, ignores_term: bool) -> None:
+    def _apply_timeout(execution: Execution, timeout: float | None, ignores_term: bool) -> None:
         if timeout is None or execution.end - execution.start <= timeout:
             return
         execution.end = execution.start + timeout
-        execution.ending = _Ending(_FAILED, 137 if ignores_term else 143, _TIMEOUT_REASON, True)
+        execution.ending = Ending(_FAILED, 137 if ignores_term else 143, _TIMEOUT_REASON, True)
 
     def _launch(self, job: JobLike, summary: JobSummary) -> tuple[bool, str]:
         rejection = self._rejection(job)
@@ -478,7 +421,7 @@ class MockExecutor(ContainerExecutor):
         execution = self._executions.get(execution_id) if isinstance(execution_id, str) else None
         if execution is None:
             return _NOT_FOUND
-        return execution.ending.status if now >= execution.end else _RUNNING
+        return execution.status_at(now)
 
     # -- the contract ----------------------------------------------------
 
@@ -553,7 +496,7 @@ class MockExecutor(ContainerExecutor):
             self._note("get_logs", (execution_id,), shown)
         return logs
 
-    def _finished(self, execution_id: object) -> _Execution | None:
+    def _finished(self, execution_id: object) -> Execution | None:
         if not isinstance(execution_id, str):
             return None
         execution = self._executions.get(execution_id) or self._harvested.get(execution_id)
@@ -575,6 +518,7 @@ class MockExecutor(ContainerExecutor):
             stderr=stderr,
             completed_at=completed_at,
             timed_out=ending.timed_out,
+            cancelled=ending.cancelled,
             reason=ending.reason,
         )
         if self._settings.harvest_cleans_up and execution_id in self._executions:
@@ -615,6 +559,82 @@ class MockExecutor(ContainerExecutor):
                 self._harvested.pop(execution_id, None)
             self._note("cleanup", (execution_id,), True)
         return True
+
+    def cancel(self, execution_id: str) -> bool:
+        """Stop a running execution (SIGTERM, then a kill after ``cancel_grace``); keep its record and logs.
+
+        The workload ends at once with exit code 143, or, if it ignores SIGTERM,
+        ``cancel_grace`` virtual seconds later with 137; it then reads
+        ``failed`` and harvests as ``cancelled``. A rule's ``cancel_delay`` makes
+        the stop land later; its ``cancel_error`` makes this raise. An execution
+        that already ended (or was cancelled) is left as it is.
+
+        Returns:
+            ``True`` for a known execution, ``False`` for an unknown or cleaned-up id.
+
+        Raises:
+            ExecutorNotSupportedError: when configured with ``supports_cancel: False``.
+            ExecutorResourceError: the matching outcome's ``cancel_error``.
+            ExecutorError: an injected fault.
+
+        Example:
+            >>> from executor_kit import ContainerJob
+            >>> mock = MockExecutor(); job = ContainerJob(image="x", command=["probe", "out", "hi", "sleep", "60"])
+            >>> _, eid = mock.launch_job(job)
+            >>> mock.cancel(eid), mock.check_status(eid).value, mock.cancel("mock-404")
+            (True, 'failed', False)
+            >>> mock.harvest_job(job), job.status, job.exit_code, job.stdout
+            (True, 'cancelled', 143, 'hi\\n')
+        """
+        if not self._settings.capabilities.get("supports_cancel"):  # declared absent: honoured
+            return super().cancel(execution_id)
+        with self._lock:
+            self._inject("cancel", (execution_id,), execution_id)
+            execution = self._executions.get(execution_id) if isinstance(execution_id, str) else None
+            try:
+                if execution is not None:
+                    execution.cancel(self.clock.monotonic(), self._settings.cancel_grace)
+            except ExecutorError as exc:
+                self._note("cancel", (execution_id,), None, exc)
+                raise
+            self._note("cancel", (execution_id,), execution is not None)
+        return execution is not None
+
+    def stream_logs(self, execution_id: str, *, follow: bool = True) -> Iterator[LogChunk]:
+        """Output as ``(stream, text)`` chunks, one per write, following the virtual clock.
+
+        With ``follow`` the iterator sleeps the clock (advances it) to the next
+        write or the end, and stops once the workload has ended and all was
+        delivered; a consumer that advances the clock itself gets what was
+        written meanwhile. An execution that can never end (``never_starts``
+        without a timeout) ends the iterator once nothing more can come. An
+        unknown id, or a cleanup meanwhile, ends it.
+
+        Raises:
+            ExecutorNotSupportedError: when configured with ``supports_log_streaming: False``.
+            ExecutorError: an injected fault (at the call).
+
+        Example:
+            >>> from executor_kit import ContainerJob
+            >>> mock = MockExecutor()
+            >>> job = ContainerJob(image="x", command=["probe", "out", "a", "sleep", "5", "err", "b"])
+            >>> _, eid = mock.launch_job(job)
+            >>> list(mock.stream_logs(eid, follow=False))
+            [('stdout', 'a\\n')]
+            >>> list(mock.stream_logs(eid)), mock.clock.monotonic()
+            ([('stdout', 'a\\n'), ('stderr', 'b\\n')], 5.0)
+        """
+        if not self._settings.capabilities.get("supports_log_streaming"):  # declared absent: honoured
+            return super().stream_logs(execution_id, follow=follow)
+        with self._lock:
+            self._inject("stream_logs", (execution_id,), execution_id)
+            self._note("stream_logs", (execution_id,), None)
+        return follow_logs(self._lookup, execution_id, self.clock, follow=follow)
+
+    def _lookup(self, execution_id: str) -> tuple[Execution | None, float]:
+        with self._lock:
+            execution = self._executions.get(execution_id) if isinstance(execution_id, str) else None
+            return execution, self.clock.monotonic()
 
     def get_capabilities(self) -> dict[str, bool]:
         """The declared capabilities (configurable with ``capabilities``).
@@ -696,6 +716,6 @@ class MockExecutor(ContainerExecutor):
         return f"<MockExecutor live={live} rules={rules} strict={strict} t={now}>"
 
 
-def _carries(execution: _Execution, wanted: Mapping[str, str]) -> bool:
+def _carries(execution: Execution, wanted: Mapping[str, str]) -> bool:
     labels = execution.labels
     return all(labels.get(key, "true" if key == MANAGED_LABEL else None) == value for key, value in wanted.items())

@@ -33,6 +33,8 @@ FAULT_METHODS = frozenset(
         "cleanup",
         "get_capabilities",
         "find_executions",
+        "cancel",
+        "stream_logs",
     }
 )
 

@@ -66,6 +66,10 @@ OUTCOME_FIELDS: Mapping[str, Callable[[str, object], None]] = {
     "oom_killed": _check_bool,
     "lost": _check_bool,
     "ignores_term": _check_bool,
+    "startup": _check_duration,
+    "never_starts": _check_bool,
+    "cancel_delay": _check_duration,
+    "cancel_error": _check_optional_str,
 }
 
 
@@ -77,7 +81,14 @@ class Outcome:
     virtual seconds after it. ``launch_error`` makes ``launch_job`` return
     ``(False, launch_error)``; ``oom_killed`` ends it ``failed`` with exit code
     137; ``lost`` ends it ``failed`` with exit code -1 (the platform lost it);
-    ``ignores_term`` makes a timeout kill it with 137 instead of 143.
+    ``ignores_term`` makes a timeout or a cancel kill it with 137 instead of 143
+    (a cancel after the grace period). ``startup`` is a phase before the
+    workload starts (an image pull, a capacity wait: it reads ``running`` with
+    no output; its ``duration`` counts after it, its timeout from the launch);
+    ``never_starts`` keeps it in that phase until its timeout or a cancel.
+    ``cancel_delay`` makes ``cancel`` take effect that many seconds late (a slow
+    platform); ``cancel_error`` makes it raise ``ExecutorResourceError`` with
+    that message while the workload runs.
 
     Raises:
         ExecutorConfigurationError: naming the field with a wrong type or a
@@ -100,12 +111,27 @@ class Outcome:
     oom_killed: bool = False
     lost: bool = False
     ignores_term: bool = False
+    startup: float = 0.0
+    never_starts: bool = False
+    cancel_delay: float = 0.0
+    cancel_error: str | None = None
 
     def __post_init__(self) -> None:
         for field, check in OUTCOME_FIELDS.items():
             check(field, getattr(self, field))
-        if self.launch_error == "":
-            raise _fail("launch_error", "must be a non-empty message")
+        for field in ("launch_error", "cancel_error"):
+            if getattr(self, field) == "":
+                raise _fail(field, "must be a non-empty message")
+
+    @classmethod
+    def pending(cls, *, startup: float | None = None) -> Outcome:
+        """A job stuck starting: for ``startup`` seconds, or (``None``) until its timeout or a cancel.
+
+        Example:
+            >>> Outcome.pending().never_starts, Outcome.pending(startup=30).startup
+            (True, 30)
+        """
+        return cls(never_starts=True) if startup is None else cls(startup=startup)
 
     @classmethod
     def launch_failure(cls, message: str) -> Outcome:

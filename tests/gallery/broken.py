@@ -25,7 +25,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar
 
-from executor_kit.base import ContainerExecutor
+from executor_kit.base import ContainerExecutor, LogChunk
 from executor_kit.errors import ExecutorConfigurationError
 from executor_kit.job import ContainerJob, JobLike, job_environment, record_result
 from executor_kit.mock import MockExecutor
@@ -98,6 +98,12 @@ class Wrapper(ContainerExecutor):
 
     def get_capabilities(self) -> dict[str, bool]:
         return self.inner.get_capabilities()
+
+    def cancel(self, execution_id: str) -> bool:
+        return self.inner.cancel(execution_id)
+
+    def stream_logs(self, execution_id: str, *, follow: bool = True) -> Iterator[LogChunk]:
+        return self.inner.stream_logs(execution_id, follow=follow)
 
     def find_executions(self, labels: Mapping[str, str]) -> list[str] | None:
         return self.inner.find_executions(labels)
@@ -887,10 +893,12 @@ class NoopCleanup(Wrapper):
 
 
 #: Every broken executor, main ones first (the first per clause is its ``BROKEN`` entry).
+from .broken_cancel import CANCEL_GALLERY  # noqa: E402 - builds on the classes above
 from .broken_depth import DEPTH  # noqa: E402 - the depth gallery builds on the classes above
 
 GALLERY: tuple[type[Wrapper], ...] = (
     *DEPTH,
+    *CANCEL_GALLERY,
     NoStartedAt,
     IdFromJob,
     RacyCounter,

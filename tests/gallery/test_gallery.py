@@ -16,7 +16,7 @@ import pytest
 from contract_tests import CLAUSES, ClauseResult, Report, evaluate
 from contract_tests.hooks import hook
 from executor_kit.base import STANDARD_CAPABILITIES
-from executor_kit.mock import MockExecutor
+from executor_kit.mock import DEFAULT_CAPABILITIES, MockExecutor
 
 from .broken import BROKEN, GALLERY, KNOWN_GAPS, Wrapper
 
@@ -104,7 +104,9 @@ def _expected(result: ClauseResult, declared: Mapping[str, bool]) -> str:
     capability, needs = result.clause.capability, result.clause.hook
     if needs is not None:
         return "pass" if hook(MockExecutor(), needs) is not None else "n/a"
-    return "n/a" if capability is not None and not declared[capability] else "pass"
+    return (
+        "n/a" if capability is not None and not declared.get(capability, DEFAULT_CAPABILITIES[capability]) else "pass"
+    )
 
 
 @pytest.mark.parametrize("declared", _combinations())
