@@ -4,7 +4,7 @@ Random sequences of launch / status / logs / harvest / cleanup / waiting run
 against the executor; after every step the answers must agree with what the
 contract allows given the history (absorbing states, idempotent harvest and
 cleanup, not-found after cleanup, ids never reused). Bounded: on a virtual
-clock 40 sequences of 12 steps whose waits reach past the long workloads' end;
+clock 25 sequences of 12 steps whose waits reach past the long workloads' end;
 on a real clock 25 sequences of 10 steps, but no step starts after the time
 profile's ``model_budget`` (wall seconds). Derandomized, so verdicts repeat.
 """
@@ -161,7 +161,7 @@ def stateful_model(h: Harness) -> None:
     virtual = getattr(h.executor.clock, "is_virtual", False)
     steps = 12 if virtual else 10
     options = settings(
-        max_examples=h.examples(40 if virtual else 25),
+        max_examples=h.examples(25),
         # On a real clock the budget decides which sequences run: a shrinking replay could differ, so no shrinking.
         phases=list(Phase) if virtual else [Phase.explicit, Phase.generate],
         stateful_step_count=steps,
