@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from executor_kit import ContainerJob, ExecutorConfigurationError, ExecutorConnectionError
+from executor_kit.clock import MAX_SPAN
 from executor_kit.mock import MockExecutor, UnexpectedJobError
 from executor_kit.mock.outcomes import Outcome, Rule
+from executor_kit.probe import Probe
 
 
 def test_outcome_describe_lists_only_changed_fields() -> None:
@@ -90,3 +92,11 @@ def test_injected_fault_names_the_execution_and_is_journaled_with_its_arguments(
     call = mock.journal.calls("find_executions")[0]
     assert call.args == ({"team": "a"},)
     assert isinstance(call.error, ExecutorConnectionError)
+
+
+def test_a_probe_may_sleep_the_whole_span_of_the_virtual_clock() -> None:
+    mock = MockExecutor()
+    ok, execution_id = mock.launch_job(ContainerJob(image="x", command=list(Probe().sleep(MAX_SPAN).argv)))
+    assert ok
+    mock.advance(MAX_SPAN)
+    assert mock.check_status(execution_id) == "exited"
