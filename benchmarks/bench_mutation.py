@@ -50,8 +50,12 @@ import signal
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -145,7 +149,7 @@ def _import_mutated(work: Path) -> None:
             raise SystemExit(f"{module.__name__} was imported from {module.__file__}, not from the mutated copy")
 
 
-def _suite_oracle() -> int:
+def _suite_oracle(mutant: str = "") -> int:
     from contract_tests import Level, evaluate
     from executor_kit import get_executor
     from executor_kit.probe import PROBE_IMAGE
@@ -165,14 +169,70 @@ def _suite_oracle() -> int:
     return SUITE_SHOULD if any(result.verdict == "fail" for result in results) else SUITE_PASS
 
 
-def _unit_oracle() -> int:
-    import pytest
-
-    args = ["-q", "-x", "-p", "no:randomly", "-p", "no:cacheprovider", "--rootdir", str(ROOT), *_target.unit_tests]
-    return int(pytest.main(args))
+_PYTEST_ARGS = ("-q", "-x", "-p", "no:randomly", "-p", "no:cacheprovider", "--rootdir", str(ROOT))
+_tests_by_function: dict[str, list[str]] = {}  # filled by main before the unit tests' children are forked
 
 
-def _child(mutant: str, oracle: Callable[[], int]) -> int:
+def _unit_oracle(mutant: str = "") -> int:
+    """The unit tests that call the mutated function (all of them for the unmutated copy)."""
+    tests = _tests_by_function.get(_function_of(mutant), []) if mutant and _tests_by_function else []
+    tests = tests or list(_target.unit_tests)
+    return int(pytest.main([*_PYTEST_ARGS, *tests]))
+
+
+class _Hits:
+    """A pytest plugin: which mutated functions each test calls (mutmut's ``stats`` mode)."""
+
+    def __init__(self) -> None:
+        self.tests_by_function: dict[str, list[str]] = {}
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item: Any) -> Any:
+        from mutmut.state import state
+
+        state()._stats.clear()
+        result = yield
+        for function in state()._stats:
+            self.tests_by_function.setdefault(function, []).append(str(ROOT / item.nodeid))
+        return result
+
+
+def _reach() -> dict[str, Any]:
+    """In a child, in mutmut's ``stats`` mode: the functions the suite calls, and the unit tests calling each."""
+    from mutmut.mutation.trampoline import set_mutant_under_test
+    from mutmut.state import state
+
+    set_mutant_under_test("stats")
+    hits = _Hits()  # pytest first: it must import Hypothesis itself (to rewrite its asserts)
+    code = pytest.main([*_PYTEST_ARGS, *_target.unit_tests], plugins=[hits])
+    state()._stats.clear()
+    _suite_oracle()
+    suite = sorted(state()._stats)
+    return {"suite": suite, "unit": hits.tests_by_function, "unit_exit": int(code)}
+
+
+def _in_child(function: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """``function()`` run in a forked child (its threads and imports stay there), its result as JSON."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 1)
+                os.dup2(devnull, 2)
+                Path(out.name).write_text(json.dumps(function()))
+            except BaseException:
+                Path(out.name).write_text(json.dumps({"error": traceback.format_exc()}))
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+        result: dict[str, Any] = json.loads(Path(out.name).read_text() or '{"error": "no answer"}')
+    if "error" in result:
+        raise SystemExit(f"{function.__name__} failed in its child:\n{result['error']}")
+    return result
+
+
+def _child(mutant: str, oracle: Callable[[str], int]) -> int:
     from mutmut.mutation.trampoline import set_mutant_under_test
 
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -180,14 +240,14 @@ def _child(mutant: str, oracle: Callable[[], int]) -> int:
     os.dup2(devnull, 2)
     set_mutant_under_test(mutant)
     signal.signal(signal.SIGTERM, _stop)  # at the timeout: clean up what the run launched, then exit
-    return oracle()
+    return oracle(mutant)
 
 
 def _stop(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def _run_all(mutants: list[str], oracle: Callable[[], int], workers: int, timeout: float) -> dict[str, int | None]:
+def _run_all(mutants: list[str], oracle: Callable[[str], int], workers: int, timeout: float) -> dict[str, int | None]:
     """Each mutant's child exit code (``None``: killed at the timeout)."""
     pending, running, codes = list(reversed(mutants)), {}, {}
     progress = _Progress(oracle.__name__.strip("_"), len(mutants))
@@ -251,18 +311,6 @@ def _outcome(code: int | None) -> str:
     if code is None:
         return TIMEOUT
     return SURVIVED if code in (0, SUITE_SHOULD) else KILLED
-
-
-def _reached_functions() -> set[str]:
-    """Qualified names of the mutated functions the conformance suite calls (mutmut's ``stats`` mode)."""
-    from mutmut.mutation.trampoline import set_mutant_under_test
-    from mutmut.state import state
-
-    set_mutant_under_test("stats")
-    with contextlib.redirect_stdout(None):
-        _suite_oracle()
-    set_mutant_under_test("")
-    return set(state()._stats)
 
 
 def _function_of(mutant: str) -> str:
@@ -343,10 +391,11 @@ def _baseline() -> None:
         raise SystemExit(f"baseline broken: the mock's unit tests exit {clean_unit} on the unmutated copy")
 
 
-def _report(chosen: list[str], suite_codes: dict[str, int | None], unit: dict[str, str]) -> list[dict]:
+def _report(
+    chosen: list[str], suite_codes: dict[str, int | None], unit: dict[str, str], reached: set[str]
+) -> list[dict]:
     suite = {mutant: _outcome(suite_codes[mutant]) for mutant in chosen}
     both = {mutant: unit.get(mutant, suite[mutant]) for mutant in chosen}
-    reached = _reached_functions()
     print(_summary("(a) conformance suite alone", suite))
     print(
         _summary(
@@ -369,7 +418,7 @@ def _list_survivors(work: Path, rows: list[dict]) -> None:
 
 
 def main() -> int:
-    global _target
+    global _target, _tests_by_function
     args = _parse()
     _target = TARGETS[args.target]
     os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")  # the Docker tests' own containers
@@ -379,12 +428,25 @@ def main() -> int:
         mutants = _generate(work)
         _import_mutated(work)
         _baseline()
+        reach = _in_child(_reach)
+        reached, _tests_by_function = set(reach["suite"]), reach["unit"]
+        if reach["unit_exit"] != 0:
+            raise SystemExit(f"baseline broken: the unit tests exit {reach['unit_exit']} in mutmut's stats mode")
         chosen = _select(mutants, args.only, args.sample, args.seed)
         print(f"{len(mutants)} mutants of {', '.join(_target.files)}; testing {len(chosen)}", flush=True)
-        suite_codes = _run_all(chosen, _suite_oracle, args.workers, args.timeout or _target.timeout)
-        left = [mutant for mutant in chosen if _outcome(suite_codes[mutant]) == SURVIVED]
+        # A mutant of a function the checks never call survives them: it is not run.
+        suite_codes = dict.fromkeys(chosen, SUITE_PASS)
+        reachable = [mutant for mutant in chosen if _function_of(mutant) in reached]
+        suite_codes |= _run_all(reachable, _suite_oracle, args.workers, args.timeout or _target.timeout)
+        left = [m for m in chosen if _outcome(suite_codes[m]) == SURVIVED and _function_of(m) in _tests_by_function]
         unit_codes = _run_all(left, _unit_oracle, args.workers, args.unit_timeout)
-        rows = _report(chosen, suite_codes, {m: _outcome(code) for m, code in unit_codes.items()})
+        # Survivors of the unit tests that call their function (and of the suite) get every unit test.
+        last = [
+            m for m in chosen if _outcome(suite_codes[m]) == SURVIVED and _outcome(unit_codes.get(m, 0)) == SURVIVED
+        ]
+        _tests_by_function = {}
+        unit_codes |= _run_all(last, _unit_oracle, args.workers, args.unit_timeout)
+        rows = _report(chosen, suite_codes, {m: _outcome(code) for m, code in unit_codes.items()}, reached)
         if args.list:
             _list_survivors(work, rows)
         if json_path is not None:
