@@ -57,6 +57,13 @@ def only_executor_errors(h: Harness) -> None:
         raise AssertionError(f"harvest of a never-launched job raised {exc!r}; it should return False") from exc
     assert result is False, f"harvest of a never-launched job returned {result!r}"
     _burst_of_status_calls(h)
+    _, execution_id = h.start(Probe().out("asked about in a batch"))
+    try:
+        h.executor.check_statuses([execution_id, "executor-kit-unknown-execution-9"])
+    except ExecutorError:
+        pass  # backend trouble, if any, is an ExecutorError
+    except Exception as exc:
+        raise AssertionError(f"check_statuses raised {type(exc).__name__}: {exc}") from exc
 
 
 def _burst_of_status_calls(h: Harness) -> None:
