@@ -32,7 +32,7 @@ def hook(executor: object, name: str) -> Callable[..., Any] | None:
 
     Example:
         >>> from executor_kit import get_executor
-        >>> hook(get_executor("mock"), "outage") is not None, hook(get_executor("mock"), "foreign_execution")
+        >>> hook(get_executor("mock"), "outage") is not None, hook(object(), "outage")
         (True, None)
     """
     hooks = getattr(executor, "conformance_hooks", None)

@@ -53,7 +53,7 @@ def render_matrix(columns: Sequence[tuple[str, dict[str, bool], Report]]) -> str
         | | mock |
         |---|---|
         | separates_output_streams | yes |
-        | supports_networking | no |
+        | supports_cancel | yes |
         ...
     """
     keys = sorted({key for _, capabilities, _ in columns for key in capabilities})

@@ -93,7 +93,7 @@ def run_verify(args: argparse.Namespace) -> int:
             CAPS-001 MUST pass get_capabilities returns the standard keys, all bool.
             CAPS-002 MUST pass get_capabilities is stable across calls.
         ...
-        executor-kit conformance (mock): 2/2 MUST pass, 0 SHOULD pass, 0 n/a, 0 inconclusive, 60 not run (partial run)
+        executor-kit conformance (mock): 2/2 MUST pass, 0 SHOULD pass, 0 n/a, 0 inconclusive, 76 not run (partial run)
         2 passed, ... deselected in ...s
         2
         >>> run_verify(argparse.Namespace(target="no-such-backend", config=None))  # doctest: +ELLIPSIS
