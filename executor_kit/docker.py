@@ -83,6 +83,7 @@ import re
 import socket
 import struct
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, ClassVar
@@ -910,7 +911,21 @@ class DockerExecutor(ContainerExecutor):
                 info: dict[str, Any] = self.api.inspect_container(execution_id)
             except docker.errors.NotFound:
                 return None
-        return self._as_followed(info) if _is_managed(info, execution_id) else None
+        return self._as_followed(self._oom_settled(execution_id, info)) if _is_managed(info, execution_id) else None
+
+    def _oom_settled(self, execution_id: str, info: dict[str, Any]) -> dict[str, Any]:
+        """The engine can report a limit-killed container's exit (137) before its OOM flag: look again once."""
+        state = info.get("State") or {}
+        limited = bool((info.get("HostConfig") or {}).get("Memory"))
+        if state.get("Running") or state.get("ExitCode") != _SIGKILL_EXIT or state.get("OOMKilled") or not limited:
+            return info
+        time.sleep(0.5)
+        with docker_errors("inspect a container", execution_id=execution_id):
+            try:
+                again: dict[str, Any] = self.api.inspect_container(execution_id)
+            except docker.errors.NotFound:
+                return info
+        return again
 
     def _as_followed(self, info: dict[str, Any]) -> dict[str, Any]:
         """The container as its execution id follows it: its first run, whose end, once seen, is kept.
