@@ -83,8 +83,8 @@ import re
 import socket
 import struct
 import threading
-import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, ClassVar
 
@@ -99,6 +99,7 @@ import requests  # type: ignore[import-untyped,unused-ignore]
 import urllib3
 
 from executor_kit._docker_hooks import DockerHooks
+from executor_kit._docker_oom import OomWatch
 from executor_kit._docker_stream import decoded_frames, read_frames
 from executor_kit.base import ContainerExecutor, LogChunk
 from executor_kit.clock import Clock
@@ -164,6 +165,9 @@ DEFAULT_CONFIG: Mapping[str, Any] = {
 _TLS_KEYS = frozenset({"verify", "ca_cert", "client_cert", "client_key"})
 _RUNNING_STATES = frozenset({"created", "running", "paused", "restarting"})
 _SIGKILL_EXIT = 137
+# How long (s) a limit-killed container's ``oom`` event is awaited after its exit.
+_OOM_EVENT_WAIT = 3.0
+_OOM_EVENT_SLACK = 5.0  # s after the exit within which the event still counts
 _STOPPED_EXITS = frozenset({143, 137})  # SIGTERM, or SIGKILL after the grace period
 _CANCEL_REASON = "cancelled"
 _KILL_MEMO_SIZE = 1024
@@ -640,6 +644,8 @@ class DockerExecutor(ContainerExecutor):
         self._cancels: collections.OrderedDict[str, bool] = collections.OrderedDict()
         self._ended: collections.OrderedDict[str, dict[str, Any]] = collections.OrderedDict()
         self._memo_lock = threading.Lock()
+        self._oom_watch = OomWatch()
+        weakref.finalize(self, self._oom_watch.close)
         self._secret_logs = SecretLogGuard(_LIBRARY_LOGGERS, owner=self)
 
     # -- the client ------------------------------------------------------------------------
@@ -710,6 +716,7 @@ class DockerExecutor(ContainerExecutor):
         Example:
             >>> DockerExecutor().close()
         """
+        self._oom_watch.close()
         with self._lock:
             client, self._client = self._client, None
         if client is not None:
@@ -794,6 +801,9 @@ class DockerExecutor(ContainerExecutor):
             problem = self._pull(job.image)
         if problem is not None:
             return False, redact(problem, secret_values(job))
+        if job.memory_limit:
+            with docker_errors("listen for OOM events"):
+                self._oom_watch.start(self.api.events)
         return self._create_and_start(job)
 
     @staticmethod
@@ -914,18 +924,28 @@ class DockerExecutor(ContainerExecutor):
         return self._as_followed(self._oom_settled(execution_id, info)) if _is_managed(info, execution_id) else None
 
     def _oom_settled(self, execution_id: str, info: dict[str, Any]) -> dict[str, Any]:
-        """The engine can report a limit-killed container's exit (137) before its OOM flag: look again once."""
-        state = info.get("State") or {}
-        limited = bool((info.get("HostConfig") or {}).get("Memory"))
-        if state.get("Running") or state.get("ExitCode") != _SIGKILL_EXIT or state.get("OOMKilled") or not limited:
+        """A limit-killed container marked OOM-killed when the engine reported an ``oom`` event for it.
+
+        The engine's ``OOMKilled`` flag alone is unreliable (see ``executor_kit._docker_oom``).
+        The event is heard live when the watch ran since the container started (it
+        can trail the exit, so it is awaited briefly), else looked up in the
+        engine's event log. Decided once per container: the end is memoised.
+        """
+        if not self._may_be_oom(execution_id, info):
             return info
-        time.sleep(0.5)
-        with docker_errors("inspect a container", execution_id=execution_id):
-            try:
-                again: dict[str, Any] = self.api.inspect_container(execution_id)
-            except docker.errors.NotFound:
-                return info
-        return again
+        state = info.get("State") or {}
+        listened = self._oom_watch.covers(_parse_time(state.get("StartedAt")))
+        heard = self._oom_watch.heard(execution_id, wait=_OOM_EVENT_WAIT if listened else 0.0)
+        if heard or self._has_event(execution_id, state, "oom", slack=_OOM_EVENT_SLACK):
+            return {**info, "State": {**state, "OOMKilled": True}}
+        return info
+
+    def _may_be_oom(self, execution_id: str, info: Mapping[str, Any]) -> bool:
+        state, limited = info.get("State") or {}, bool((info.get("HostConfig") or {}).get("Memory"))
+        if state.get("Running") or state.get("ExitCode") != _SIGKILL_EXIT or state.get("OOMKilled") or not limited:
+            return False
+        with self._memo_lock:
+            return execution_id not in self._ended
 
     def _as_followed(self, info: dict[str, Any]) -> dict[str, Any]:
         """The container as its execution id follows it: its first run, whose end, once seen, is kept.
@@ -993,12 +1013,12 @@ class DockerExecutor(ContainerExecutor):
     def _kill_event(self, execution_id: str, state: Mapping[str, Any]) -> str | None:
         return "killed from outside the kit (SIGKILL)" if self._has_event(execution_id, state, "kill") else None
 
-    def _has_event(self, execution_id: str, state: Mapping[str, Any], event: str) -> bool:
-        """Whether the engine logged ``event`` for the container between its start and just after its end."""
+    def _has_event(self, execution_id: str, state: Mapping[str, Any], event: str, slack: float = 1.0) -> bool:
+        """Whether the engine logged ``event`` for the container between its start and ``slack`` s after its end."""
         started, finished = _parse_time(state.get("StartedAt")), _parse_time(state.get("FinishedAt"))
         if started is None or finished is None:
             return False
-        until = min(finished + dt.timedelta(seconds=1), self.clock.now())
+        until = min(finished + dt.timedelta(seconds=slack), self.clock.now())
         with docker_errors("read container events", execution_id=execution_id):
             events = self.api.events(
                 since=f"{started.timestamp():.6f}",

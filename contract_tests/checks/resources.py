@@ -75,7 +75,9 @@ def timeout_harvested(h: Harness) -> None:
 def memory_limit_bounds(h: Harness) -> None:
     for what, spec in (("96 MiB", RUNS["over"]), ("48 MiB (with a timeout set)", RUNS["just over"])):
         run = finished(h, spec)
-        assert run.status == "failed", f"allocating {what} under a 32 MiB limit ended {run.status!r}"
+        assert run.status == "failed", (
+            f"allocating {what} under a 32 MiB limit ended {run.status!r} (exit code {run.job.exit_code!r})"
+        )
         assert "survived" not in run.stdout, f"allocating {what} under a 32 MiB limit went on"
         assert run.job.status == "failed", f"the OOM-killed job ({what}) was harvested as {run.job.status!r}"
 
