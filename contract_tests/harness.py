@@ -61,13 +61,14 @@ def parallel_map(function: Callable[[Any], Any], items: Iterable[Any], workers: 
 
 
 def _drain(function: Callable[[Any], Any], todo: list[Any], results: list[Any], errors: list[BaseException]) -> None:
-    while todo and not errors:
+    while not errors:
         try:
-            index, item = todo.pop(0)
-            results[index] = function(item)
-        except IndexError:  # another worker took the last one
+            index, item = todo.pop(0)  # atomic: each item goes to one worker
+        except IndexError:  # nothing left
             return
-        except BaseException as exc:  # handed to the caller thread
+        try:
+            results[index] = function(item)
+        except BaseException as exc:  # handed to the caller thread, an IndexError too
             errors.append(exc)
 
 
