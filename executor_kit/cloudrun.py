@@ -33,6 +33,17 @@ How the contract maps onto Cloud Run:
   after an execution is deleted, so ``get_logs`` first checks that the
   execution still exists. Ingestion delay is real on Cloud Run: logs written in
   the last seconds may not be listed yet.
+* **live logs** (``supports_log_streaming``): ``stream_logs`` polls the same
+  ``entries:list`` every ``log_poll_interval`` seconds (default 5: Cloud
+  Logging limits read requests per project, and every poll costs a read per
+  page plus an ``executions.get``), on ``self.clock``. Each read resumes
+  where the last stopped, as the REST API allows tailing: the filter asks for
+  ``timestamp>=`` the newest timestamp delivered, and entries already
+  delivered at that timestamp are skipped by ``insertId`` (Cloud Logging orders
+  equal timestamps by it). With ``follow`` it reads until it has seen the
+  execution ended, then once more, and ends; a line that reaches Cloud Logging
+  later than that final read (ingestion delay) is in ``get_logs`` afterwards,
+  not in the stream. One chunk per line, so no character is ever split.
 * **cancel** (``supports_cancel``) is ``executions.cancel``: the execution
   reads ``failed`` (reason ``CANCELLED``) and harvests ``cancelled`` with exit
   code ``-1`` (Cloud Run gives none), its logs kept until cleanup.
