@@ -764,8 +764,8 @@ class CloudRunExecutor(ContainerExecutor):
         execution ended (as ``check_status`` would: past its deadline it is
         cancelled), then reads once more and ends; without it, it reads once.
         Joined per stream the chunks equal ``get_logs``. An unknown, empty or
-        deleted id gives an empty iterator, and so does a deletion while
-        following. Nothing is contacted until the first ``next``; nothing is
+        deleted id gives an empty iterator; a deletion while following ends
+        it. Nothing is contacted until the first ``next``; nothing is
         held between reads, so closing early releases everything. The waits
         are ``self.clock.sleep``: on a virtual clock they advance it.
 
