@@ -33,6 +33,17 @@ How the contract maps onto Cloud Run:
   after an execution is deleted, so ``get_logs`` first checks that the
   execution still exists. Ingestion delay is real on Cloud Run: logs written in
   the last seconds may not be listed yet.
+* **live logs** (``supports_log_streaming``): ``stream_logs`` polls the same
+  ``entries:list`` every ``log_poll_interval`` seconds (default 5: Cloud
+  Logging limits read requests per project, and every poll costs a read per
+  page plus an ``executions.get``), on ``self.clock``. Each read resumes
+  where the last stopped, as the REST API allows tailing: the filter asks for
+  ``timestamp>=`` the newest timestamp delivered, and entries already
+  delivered at that timestamp are skipped by ``insertId`` (Cloud Logging orders
+  equal timestamps by it). With ``follow`` it reads until it has seen the
+  execution ended, then once more, and ends; a line that reaches Cloud Logging
+  later than that final read (ingestion delay) is in ``get_logs`` afterwards,
+  not in the stream. One chunk per line, so no character is ever split.
 * **cancel** (``supports_cancel``) is ``executions.cancel``: the execution
   reads ``failed`` (reason ``CANCELLED``) and harvests ``cancelled`` with exit
   code ``-1`` (Cloud Run gives none), its logs kept until cleanup.
@@ -65,8 +76,9 @@ import google.oauth2.service_account
 import requests
 from google.auth.transport.requests import AuthorizedSession
 
+from executor_kit._cloudrun_logs import STREAMS, LogCursor, log_chunks
 from executor_kit._retry import RetryPolicy, retry
-from executor_kit.base import ContainerExecutor
+from executor_kit.base import ContainerExecutor, LogChunk
 from executor_kit.clock import Clock
 from executor_kit.errors import (
     ExecutorAuthenticationError,
@@ -103,7 +115,6 @@ _EXECUTION = re.compile(
 )
 _SUFFIX = 9  # "-" and 8 hex digits added to the job name per launch
 _NO_EXIT_CODE = -1
-_STREAMS = ("stdout", "stderr")
 #: The loggers of the libraries this executor drives; secret values never reach their records.
 _LIBRARY_LOGGERS = ("requests", "urllib3", "google.auth", "responses")
 
@@ -152,6 +163,7 @@ _CHECKS: dict[str, Callable[[str, object], object]] = {
     "operation_timeout": _number(0.001, 86400),
     "request_timeout": _number(0.001, 3600),
     "log_page_size": _number(1, 1000, int),
+    "log_poll_interval": _number(0.001, 3600),
     "cleanup_on_harvest": _flag,
 }
 
@@ -183,6 +195,7 @@ class CloudRunSettings:
     operation_timeout: float = 300.0
     request_timeout: float = 30.0
     log_page_size: int = 1000
+    log_poll_interval: float = 5.0
     cleanup_on_harvest: bool = False
 
     @classmethod
@@ -471,8 +484,9 @@ class CloudRunExecutor(ContainerExecutor):
             ``logging_endpoint``; ``max_attempts``, ``initial_backoff``,
             ``max_backoff`` (429/503 retries); ``poll_interval``,
             ``operation_timeout`` (long-running operations);
-            ``request_timeout``; ``log_page_size``; ``cleanup_on_harvest``.
-        clock: Where time is read and waited (retries, deadlines).
+            ``request_timeout``; ``log_page_size``; ``log_poll_interval``
+            (seconds between the reads of ``stream_logs``); ``cleanup_on_harvest``.
+        clock: Where time is read and waited (retries, deadlines, log polls).
         session: A ready ``requests.Session`` to use instead of building an
             ``AuthorizedSession`` from the credentials.
 
@@ -499,6 +513,7 @@ class CloudRunExecutor(ContainerExecutor):
         # The platform stores logs as one entry per line: where a line ends is not kept.
         "line_oriented_logs": True,
         "supports_cancel": True,
+        "supports_log_streaming": True,
     }
 
     def __init__(
@@ -690,17 +705,31 @@ class CloudRunExecutor(ContainerExecutor):
         return [e["name"] for e in self._all_executions() if wanted <= dict(e.get("labels", {})).items()]
 
     # -- logs --------------------------------------------------------------------
-    def _log_filter(self, execution_id: str, execution: Mapping[str, Any]) -> str:
+    def _log_filter(self, execution_id: str, execution: Mapping[str, Any], since: str | None) -> str:
         match = _EXECUTION.fullmatch(execution_id)
         assert match is not None  # checked by _get
         project, region, job, name = match.groups()
-        logs = " OR ".join(f'logName="projects/{project}/logs/run.googleapis.com%2F{s}"' for s in _STREAMS)
+        logs = " OR ".join(f'logName="projects/{project}/logs/run.googleapis.com%2F{s}"' for s in STREAMS)
+        # Without a timestamp term Cloud Logging lists only the last 24 hours.
+        after = since or execution.get("createTime", "1970-01-01T00:00:00Z")
         return (
             f'resource.type="cloud_run_job" AND resource.labels.job_name="{job}" '
             f'AND resource.labels.location="{region}" '
             f'AND labels."run.googleapis.com/execution_name"="{name}" AND ({logs}) '
-            f'AND timestamp>="{execution.get("createTime", "1970-01-01T00:00:00Z")}"'
+            f'AND timestamp>="{after}"'
         )
+
+    def _log_entries(
+        self, execution_id: str, execution: Mapping[str, Any], since: str | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """The execution's stdout and stderr entries (at or after ``since``), oldest first, every page."""
+        body = {
+            "resourceNames": [f"projects/{execution_id.split('/')[1]}"],
+            "filter": self._log_filter(execution_id, execution, since),
+            "orderBy": "timestamp asc",
+            "pageSize": self.settings.log_page_size,
+        }
+        return self._api.pages("POST", f"{self.settings.logging_endpoint}/v2/entries:list", "entries", body=body)
 
     def get_logs(self, execution_id: str) -> tuple[str, str]:
         """``(stdout, stderr)`` from Cloud Logging, every page; ``("", "")`` if unknown.
@@ -721,19 +750,57 @@ class CloudRunExecutor(ContainerExecutor):
         execution = self._get(execution_id)
         if execution is None:
             return "", ""
-        project = execution_id.split("/")[1]
-        body = {
-            "resourceNames": [f"projects/{project}"],
-            "filter": self._log_filter(execution_id, execution),
-            "orderBy": "timestamp asc",
-            "pageSize": self.settings.log_page_size,
-        }
-        url = f"{self.settings.logging_endpoint}/v2/entries:list"
-        lines: dict[str, list[str]] = {stream: [] for stream in _STREAMS}
-        for entry in self._api.pages("POST", url, "entries", body=body):
-            stream = str(entry.get("logName", "")).rpartition("%2F")[2]
-            lines.get(stream, []).append(str(entry.get("textPayload", "")) + "\n")
+        lines: dict[str, list[str]] = {stream: [] for stream in STREAMS}
+        for stream, text in log_chunks(self._log_entries(execution_id, execution)):
+            lines[stream].append(text)
         return "".join(lines["stdout"]), "".join(lines["stderr"])
+
+    def stream_logs(self, execution_id: str, *, follow: bool = True) -> Iterator[LogChunk]:
+        """Live ``(stream, text)`` chunks, one per line, by polling Cloud Logging every ``log_poll_interval``.
+
+        Each read asks ``entries:list`` only for entries at or after the
+        newest timestamp delivered and skips those already delivered (by
+        ``insertId``). With ``follow`` the iterator reads until it has seen the
+        execution ended (as ``check_status`` would: past its deadline it is
+        cancelled), then reads once more and ends; without it, it reads once.
+        Joined per stream the chunks equal ``get_logs``. An unknown, empty or
+        deleted id gives an empty iterator; a deletion while following ends
+        it. Nothing is contacted until the first ``next``; nothing is
+        held between reads, so closing early releases everything. The waits
+        are ``self.clock.sleep``: on a virtual clock they advance it.
+
+        Raises:
+            ExecutorError: (while iterating) as ``get_logs`` does, for backend-level trouble.
+
+        Example:
+            >>> from executor_kit import ContainerJob
+            >>> from executor_kit.emulators.cloudrun import emulated_executor
+            >>> from executor_kit.probe import PROBE_IMAGE, Probe
+            >>> ex = emulated_executor()  # a CloudRunExecutor on an offline emulation
+
+            >>> eid = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().out("a").sleep(8).err("b").argv))[1]
+            >>> list(ex.stream_logs(eid, follow=False))  # what was written so far
+            [('stdout', 'a\\n')]
+            >>> start = ex.clock.monotonic()
+            >>> list(ex.stream_logs(eid)), ex.clock.monotonic() - start  # read every 5 s until it had ended
+            ([('stdout', 'a\\n'), ('stderr', 'b\\n')], 10.0)
+            >>> list(ex.stream_logs("projects/emulated-project/locations/us-central1/jobs/j/executions/j-1"))
+            []
+            >>> ex.close()
+        """
+        return self._tail(execution_id, follow)
+
+    def _tail(self, execution_id: str, follow: bool) -> Iterator[LogChunk]:
+        cursor = LogCursor()
+        execution = self._get(execution_id)
+        while execution is not None:
+            # Whether it had ended is read before the logs: the read after the end is the last one.
+            last = not follow or self._observe(execution) is not ExecutionStatus.RUNNING
+            yield from log_chunks(cursor.fresh(self._log_entries(execution_id, execution, cursor.since)))
+            if last:
+                return
+            self.clock.sleep(self.settings.log_poll_interval)
+            execution = self._get(execution_id)
 
     # -- harvest -----------------------------------------------------------------
     def harvest_job(self, job: JobLike) -> bool:

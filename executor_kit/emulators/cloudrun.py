@@ -27,9 +27,16 @@ What it emulates, on a clock it shares with the executor:
 * Cloud Logging ``entries:list``: one entry per line, in the logs
   ``run.googleapis.com%2Fstdout`` / ``%2Fstderr``, labelled
   ``run.googleapis.com/execution_name``, visible once written (so while
-  running), kept after the execution is deleted, paged at ``log_page_size``.
-  The filter understands ``field="value"`` terms joined by ``AND``, ``OR``
-  between ``logName`` terms, and ``timestamp>=``.
+  running), kept after the execution is deleted, paged at ``log_page_size``,
+  oldest first (``timestamp asc``; equal timestamps in ``insertId`` order).
+  The filter understands ``field="value"`` terms joined by ``AND`` (``OR``
+  between terms of the same field, as in the ``logName`` group) and
+  comparisons of ``timestamp`` with ``=``, ``!=``, ``<``, ``<=``, ``>``, ``>=``,
+  all of which must hold. Timestamps compare as instants, as Cloud Logging
+  compares them: RFC 3339 with any fraction of a second (to the nanosecond)
+  and any UTC offset. A filter with anything else (another operator, an
+  unquoted value, ``NOT``, a malformed timestamp) is refused with 400
+  ``INVALID_ARGUMENT`` rather than half understood.
 * errors as Google sends them (``{"error": {"code", "status", "message"}}``),
   404 ``NOT_FOUND`` for unknown resources, 400 ``INVALID_ARGUMENT`` for invalid
   job ids, labels and overrides, and injected answers (401, 403, 429, 503, ...)
@@ -56,6 +63,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import json
+import operator
 import re
 import threading
 import uuid
@@ -92,7 +100,18 @@ _STATUS_NAMES = {
 _ID = re.compile(r"[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?")
 _LABEL_KEY = re.compile(r"[a-z][a-z0-9_-]{0,62}")
 _LABEL_VALUE = re.compile(r"[a-z0-9_-]{0,63}")
-_TERM = re.compile(r'([\w.]+(?:\."[^"]*")?)\s*(>=|=)\s*"((?:[^"\\]|\\.)*)"')
+_TERM = re.compile(r'([\w.]+(?:\."[^"]*")?)\s*(<=|>=|!=|<|>|=)\s*"((?:[^"\\]|\\.)*)"')
+#: What may stand between the terms of a filter the emulator understands.
+_JOINERS = re.compile(r"(?:\s|AND|OR|\(|\))*")
+_RFC3339 = re.compile(r"(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})")
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "=": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
 _MAX_TIMEOUT = 7 * 24 * 3600.0
 _EXECUTION_TYPE = "type.googleapis.com/google.cloud.run.v2.Execution"
 _JOB_TYPE = "type.googleapis.com/google.cloud.run.v2.Job"
@@ -587,28 +606,33 @@ class CloudRunEmulator:
     # -- logging -------------------------------------------------------------------
     def _list_entries(self, args: dict[str, str], body: Any, query: dict[str, str]) -> dict[str, Any]:
         body = body if isinstance(body, dict) else {}
-        if f"projects/{self.project}" not in body.get("resourceNames", []):
-            raise _ApiError(400, "resourceNames must name the project the entries belong to.")
-        size = int(body.get("pageSize") or 50)
-        if not 0 < size <= 1000:
-            raise _ApiError(400, f"pageSize must be in [1, 1000], got {size}")
+        size = self._check_listing(body)
         entries = self._matching(str(body.get("filter", "")))
         if body.get("orderBy") == "timestamp desc":
             entries.reverse()
         return _paged(entries, "entries", str(body.get("pageToken", "")), min(size, self.log_page_size))
 
+    def _check_listing(self, body: Mapping[str, Any]) -> int:
+        """The page size of a valid ``entries:list`` request; 400 for an invalid one."""
+        if f"projects/{self.project}" not in body.get("resourceNames", []):
+            raise _ApiError(400, "resourceNames must name the project the entries belong to.")
+        if body.get("orderBy", "timestamp asc") not in ("timestamp asc", "timestamp desc"):
+            raise _ApiError(400, f"orderBy must be 'timestamp asc' or 'timestamp desc', got {body['orderBy']!r}")
+        size = int(body.get("pageSize") or 50)
+        if not 0 < size <= 1000:
+            raise _ApiError(400, f"pageSize must be in [1, 1000], got {size}")
+        return size
+
     def _matching(self, text: str) -> list[dict[str, Any]]:
         terms = _parse_filter(text)
-        wanted = terms.get('labels."run.googleapis.com/execution_name"')
+        wanted = terms.fields.get('labels."run.googleapis.com/execution_name"')
         executions = [e for e in self.executions.values() if wanted is None or e.name.endswith(f"/{wanted[0]}")]
         key = (text, tuple((e.name, self._visible(e)) for e in executions))
         if key not in self._cache:  # the pages of one listing share the filtered entries
             if len(self._cache) > 64:
                 self._cache.clear()
             counts = dict(key[1])
-            self._cache[key] = [
-                x for e in executions for _, x in e.entries[: counts[e.name]] if _entry_matches(x, terms)
-            ]
+            self._cache[key] = [x for e in executions for _, x in e.entries[: counts[e.name]] if terms.matches(x)]
         return list(self._cache[key])
 
     def _visible(self, execution: _Execution) -> int:
@@ -729,11 +753,52 @@ def _entries(
     return out
 
 
-def _parse_filter(text: str) -> dict[str, list[str]]:
-    terms: dict[str, list[str]] = {}
-    for field, operator, value in _TERM.findall(text):
-        terms.setdefault(field if operator == "=" else f"{field}{operator}", []).append(value)
-    return terms
+@dataclasses.dataclass
+class _Filter:
+    """A parsed ``entries:list`` filter: the values wanted per field, and the bounds on ``timestamp``."""
+
+    fields: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    times: list[tuple[Callable[[Any, Any], bool], tuple[dt.datetime, int]]] = dataclasses.field(default_factory=list)
+
+    def add(self, field: str, comparison: str, value: str) -> None:
+        if field == "timestamp":
+            self.times.append((_COMPARE[comparison], _instant(value)))
+        elif comparison == "=":
+            self.fields.setdefault(field, []).append(value)
+        else:
+            raise _ApiError(400, f"The emulator compares only timestamp with {comparison!r}, not {field}.")
+
+    def matches(self, entry: Mapping[str, Any]) -> bool:
+        if not all(_field(entry, field) in values for field, values in self.fields.items()):
+            return False
+        moment = _instant(str(entry.get("timestamp", "")))
+        return all(compare(moment, bound) for compare, bound in self.times)
+
+
+def _parse_filter(text: str) -> _Filter:
+    """The filter's terms; a filter with more than terms, ``AND``, ``OR`` and parentheses is refused."""
+    if not _JOINERS.fullmatch(_TERM.sub(" ", text)):
+        raise _ApiError(
+            400,
+            f'Unsupported filter {text!r}: the emulator understands field="value" terms and '
+            "comparisons of timestamp, joined by AND and OR.",
+        )
+    parsed = _Filter()
+    for field, comparison, value in _TERM.findall(text):
+        parsed.add(field, comparison, value)
+    return parsed
+
+
+def _instant(value: str) -> tuple[dt.datetime, int]:
+    """An RFC 3339 timestamp as (its whole second in UTC, nanoseconds): in the order Cloud Logging compares them."""
+    match = _RFC3339.fullmatch(value)
+    day, clock, fraction, zone = match.groups() if match else ("", "", "", "")
+    try:
+        second = dt.datetime.fromisoformat(f"{day}T{clock}{'+00:00' if zone in ('Z', 'z') else zone}")
+    except ValueError:
+        message = f'Invalid timestamp "{value}": use RFC 3339, like "2026-12-07T02:30:00.5Z".'
+        raise _ApiError(400, message) from None
+    return second.astimezone(dt.timezone.utc), int((fraction or "").ljust(9, "0"))
 
 
 def _field(entry: Mapping[str, Any], field: str) -> str:
@@ -743,13 +808,6 @@ def _field(entry: Mapping[str, Any], field: str) -> str:
     for part in field.split("."):
         value = value.get(part, "") if isinstance(value, dict) else ""
     return str(value)
-
-
-def _entry_matches(entry: Mapping[str, Any], terms: Mapping[str, list[str]]) -> bool:
-    since = terms.get("timestamp>=", [""])[0]
-    if str(entry.get("timestamp", "")) < since.replace("+00:00", "Z"):
-        return False
-    return all(_field(entry, field) in values for field, values in terms.items() if field != "timestamp>=")
 
 
 def _paged(items: list[dict[str, Any]], key: str, token: str, size: int) -> dict[str, Any]:
