@@ -30,6 +30,17 @@ or ``stderr``; set the output's stream name to ``PREFIX/CONTAINER/TASK_ID``
 output is returned as stdout, stderr is empty, and the capability
 ``separates_output_streams`` reads ``False``.
 
+**Live logs** (``supports_log_streaming``). ``stream_logs`` reads the same log
+stream with ``get_log_events``, page by page from the last
+``nextForwardToken`` on, and tells stdout from stderr exactly as ``get_logs``
+does (both go through ``_fargate_logs``). Following, it reads again every
+``log_poll_seconds`` (default 2, slept on the executor's clock, so a
+``VirtualClock`` runs it instantly) and ends with one last read once the task
+has been ``STOPPED`` for ``log_settle_seconds`` (default 2, counted from its
+``stoppedAt``): the log router can deliver the last lines after ECS reports
+the stop. Without ``follow`` it reads once. No connection is held between
+reads, so an iterator closed early leaves nothing open.
+
 **Secrets.** Two ways, chosen by ``secret_mode``:
 
 * ``"environment"`` (default): ``secret_environment`` reaches the workload as
