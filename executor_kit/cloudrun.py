@@ -34,7 +34,7 @@ How the contract maps onto Cloud Run:
   execution still exists. Ingestion delay is real on Cloud Run: logs written in
   the last seconds may not be listed yet.
 * **live logs** (``supports_log_streaming``): ``stream_logs`` polls the same
-  ``entries:list`` every ``log_poll_interval`` seconds (default 5: Cloud
+  ``entries:list`` every ``log_poll_seconds`` seconds (default 5: Cloud
   Logging limits read requests per project, and every poll costs a read per
   page plus an ``executions.get``), on ``self.clock``. Each read resumes
   where the last stopped, as the REST API allows tailing: the filter asks for
@@ -163,7 +163,7 @@ _CHECKS: dict[str, Callable[[str, object], object]] = {
     "operation_timeout": _number(0.001, 86400),
     "request_timeout": _number(0.001, 3600),
     "log_page_size": _number(1, 1000, int),
-    "log_poll_interval": _number(0.001, 3600),
+    "log_poll_seconds": _number(0.001, 3600),
     "cleanup_on_harvest": _flag,
 }
 
@@ -195,7 +195,7 @@ class CloudRunSettings:
     operation_timeout: float = 300.0
     request_timeout: float = 30.0
     log_page_size: int = 1000
-    log_poll_interval: float = 5.0
+    log_poll_seconds: float = 5.0
     cleanup_on_harvest: bool = False
 
     @classmethod
@@ -484,7 +484,7 @@ class CloudRunExecutor(ContainerExecutor):
             ``logging_endpoint``; ``max_attempts``, ``initial_backoff``,
             ``max_backoff`` (429/503 retries); ``poll_interval``,
             ``operation_timeout`` (long-running operations);
-            ``request_timeout``; ``log_page_size``; ``log_poll_interval``
+            ``request_timeout``; ``log_page_size``; ``log_poll_seconds``
             (seconds between the reads of ``stream_logs``); ``cleanup_on_harvest``.
         clock: Where time is read and waited (retries, deadlines, log polls).
         session: A ready ``requests.Session`` to use instead of building an
@@ -756,7 +756,7 @@ class CloudRunExecutor(ContainerExecutor):
         return "".join(lines["stdout"]), "".join(lines["stderr"])
 
     def stream_logs(self, execution_id: str, *, follow: bool = True) -> Iterator[LogChunk]:
-        """Live ``(stream, text)`` chunks, one per line, by polling Cloud Logging every ``log_poll_interval``.
+        """Live ``(stream, text)`` chunks, one per line, by polling Cloud Logging every ``log_poll_seconds``.
 
         Each read asks ``entries:list`` only for entries at or after the
         newest timestamp delivered and skips those already delivered (by
@@ -799,7 +799,7 @@ class CloudRunExecutor(ContainerExecutor):
             yield from log_chunks(cursor.fresh(self._log_entries(execution_id, execution, cursor.since)))
             if last:
                 return
-            self.clock.sleep(self.settings.log_poll_interval)
+            self.clock.sleep(self.settings.log_poll_seconds)
             execution = self._get(execution_id)
 
     # -- harvest -----------------------------------------------------------------

@@ -30,6 +30,17 @@ or ``stderr``; set the output's stream name to ``PREFIX/CONTAINER/TASK_ID``
 output is returned as stdout, stderr is empty, and the capability
 ``separates_output_streams`` reads ``False``.
 
+**Live logs** (``supports_log_streaming``). ``stream_logs`` reads the same log
+stream with ``get_log_events``, page by page from the last
+``nextForwardToken`` on, and tells stdout from stderr exactly as ``get_logs``
+does (both go through ``_fargate_logs``). Following, it reads again every
+``log_poll_seconds`` (default 2, slept on the executor's clock, so a
+``VirtualClock`` runs it instantly) and ends with one last read once the task
+has been ``STOPPED`` for ``log_settle_seconds`` (default 2, counted from its
+``stoppedAt``): the log router can deliver the last lines after ECS reports
+the stop. Without ``follow`` it reads once. No connection is held between
+reads, so an iterator closed early leaves nothing open.
+
 **Secrets.** Two ways, chosen by ``secret_mode``:
 
 * ``"environment"`` (default): ``secret_environment`` reaches the workload as
@@ -81,8 +92,8 @@ import botocore.exceptions
 import botocore.loaders
 import botocore.session
 
-from executor_kit import _fargate_secrets
-from executor_kit.base import ContainerExecutor
+from executor_kit import _fargate_logs, _fargate_secrets
+from executor_kit.base import ContainerExecutor, LogChunk
 from executor_kit.clock import Clock
 from executor_kit.errors import (
     ExecutorAuthenticationError,
@@ -109,6 +120,7 @@ TIMEOUT_REASON = "executor-kit: timeout"
 #: The ``stoppedReason`` of a task stopped by ``cancel``.
 CANCEL_REASON = "executor-kit: cancelled"
 _STOP_EXITS = frozenset({143, 137, None})  # SIGTERM, SIGKILL after stopTimeout, or no code at all
+_LONG_AGO = dt.datetime.min.replace(tzinfo=dt.timezone.utc)  # when a task that is gone stopped, as far as logs go
 
 #: A client factory: ``factory("ecs")`` / ``factory("logs")`` returns a boto3 client.
 ClientFactory = Callable[[str], Any]
@@ -171,6 +183,14 @@ def _is_page_limit(value: object) -> bool:
     return value is None or (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 10000)
 
 
+def _is_poll(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 300
+
+
+def _is_settle(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 300
+
+
 def _is_region(value: object) -> bool:
     return isinstance(value, str) and bool(_REGION.fullmatch(value))
 
@@ -183,7 +203,7 @@ def _is_endpoint(value: object) -> bool:
 
 
 def _is_log_format(value: object) -> bool:
-    return value in ("firelens-json", "awslogs")
+    return value in _fargate_logs.LOG_FORMATS
 
 
 def _is_secret_mode(value: object) -> bool:
@@ -206,6 +226,8 @@ _SCHEMA: dict[str, tuple[Callable[[object], bool], str, Any]] = {
     "log_stream_template": (_is_template, "a str containing '{task_id}'", "{prefix}/{container}/{task_id}"),
     "log_format": (_is_log_format, "'firelens-json' or 'awslogs'", "firelens-json"),
     "log_page_limit": (_is_page_limit, "None or an int from 1 to 10000", None),
+    "log_poll_seconds": (_is_poll, "a number of seconds above 0, at most 300", 2.0),
+    "log_settle_seconds": (_is_settle, "a number of seconds from 0 to 300", 2.0),
     "container_name": (_is_optional_text, "None or a container name", None),
     "security_groups": (_is_text_list, "a list of security group ids", ()),
     "assign_public_ip": (_is_bool, "a bool", False),
@@ -456,39 +478,6 @@ def _chunks(items: list[str]) -> Iterator[list[str]]:
         yield items[start : start + _BATCH]
 
 
-# ------------------------------------------------------------------ log parsing
-
-
-def _firelens_line(message: str) -> tuple[str, str]:
-    try:
-        record = json.loads(message)
-    except ValueError:
-        return "stdout", message + "\n"
-    if not isinstance(record, dict):
-        return "stdout", message + "\n"
-    partial = record.get("partial_message") == "true" and record.get("partial_last") != "true"
-    stream = "stderr" if record.get("source") == "stderr" else "stdout"
-    return stream, str(record.get("log", "")) + ("" if partial else "\n")
-
-
-def _split_firelens(messages: Iterable[str]) -> tuple[str, str]:
-    parts: dict[str, list[str]] = {"stdout": [], "stderr": []}
-    for message in messages:
-        stream, text = _firelens_line(message)
-        parts[stream].append(text)
-    return "".join(parts["stdout"]), "".join(parts["stderr"])
-
-
-def _split_awslogs(messages: Iterable[str]) -> tuple[str, str]:
-    return "".join(message + "\n" for message in messages), ""
-
-
-_LOG_SPLITTERS: dict[str, Callable[[Iterable[str]], tuple[str, str]]] = {
-    "firelens-json": _split_firelens,
-    "awslogs": _split_awslogs,
-}
-
-
 # ------------------------------------------------------------- sizes and tags
 
 
@@ -527,7 +516,10 @@ class FargateExecutor(ContainerExecutor):
             ``container_name`` (default: the task definition's first container),
             ``security_groups``, ``assign_public_ip``, ``platform_version``,
             ``log_stream_prefix``, ``log_stream_template``, ``log_format``
-            (``firelens-json`` or ``awslogs``), ``log_page_limit``, ``labels``
+            (``firelens-json`` or ``awslogs``), ``log_page_limit``,
+            ``log_poll_seconds`` (how often ``stream_logs`` reads while it
+            follows; default 2), ``log_settle_seconds`` (how long after a
+            task's ``stoppedAt`` its last lines are awaited; default 2), ``labels``
             (tags on every task), ``capabilities`` (overrides, e.g. when the
             task definition mounts EFS), ``endpoint_url`` (VPC endpoint or an
             emulator), ``profile`` or ``aws_access_key_id`` /
@@ -558,6 +550,7 @@ class FargateExecutor(ContainerExecutor):
         # The platform stores logs as one entry per line: where a line ends is not kept.
         "line_oriented_logs": True,
         "supports_cancel": True,
+        "supports_log_streaming": True,
     }
 
     def __init__(
@@ -869,15 +862,27 @@ class FargateExecutor(ContainerExecutor):
             answer: Mapping[str, Any] = self.logs.get_log_events(**request)
         return answer
 
-    def _messages(self, stream: str) -> list[str]:
+    def _pages(self, stream: str, token: str | None) -> tuple[list[str], str | None]:
         messages: list[str] = []
-        token: str | None = None
         while True:
             page = self._page(stream, token)
             messages.extend(event["message"] for event in page.get("events", []))
-            if not page.get("nextForwardToken") or page["nextForwardToken"] == token:
-                return messages
-            token = page["nextForwardToken"]
+            following = page.get("nextForwardToken")
+            if not following or following == token:  # the same token again: the end, so far
+                return messages, token
+            token = following
+
+    def _read(self, stream: str, token: str | None) -> tuple[list[str], str | None]:
+        """The messages after ``token`` (``None``: from the head), all pages, and the token to go on from.
+
+        Nothing (and ``token`` back) while the log stream or group does not exist.
+        """
+        try:
+            return self._pages(stream, token)
+        except ExecutorConfigurationError as exc:
+            if _error_code(exc) != "ResourceNotFoundException":
+                raise
+            return [], token
 
     def get_logs(self, execution_id: str) -> tuple[str, str]:
         """``(stdout, stderr)`` from the task's CloudWatch log stream, all pages.
@@ -902,13 +907,74 @@ class FargateExecutor(ContainerExecutor):
         """
         if not self._known([execution_id]):
             return "", ""
-        try:
-            messages = self._messages(self._stream_name(execution_id))
-        except ExecutorConfigurationError as exc:
-            if _error_code(exc) != "ResourceNotFoundException":
-                raise
-            return "", ""
-        return _LOG_SPLITTERS[self.settings["log_format"]](messages)
+        messages, _ = self._read(self._stream_name(execution_id), None)
+        return _fargate_logs.joined(messages, self.settings["log_format"])
+
+    def stream_logs(self, execution_id: str, *, follow: bool = True) -> Iterator[LogChunk]:
+        """Live ``(stream, text)`` chunks from the task's CloudWatch log stream, read as ``get_logs`` reads it.
+
+        Pages of ``get_log_events`` are read from the last ``nextForwardToken``
+        on, and their events labelled ``stdout`` or ``stderr`` as in
+        ``get_logs`` (one chunk per run of one stream's lines). Without
+        ``follow`` that is one read of what was written so far. With it, the
+        iterator reads again every ``log_poll_seconds`` (sleeping on the
+        executor's clock) and ends with one last read once the task has
+        stopped at least ``log_settle_seconds`` ago (CloudWatch can deliver the
+        last lines after the stop), or is gone; like ``check_status``, it stops
+        a task past its job's timeout. Nothing is contacted until the first
+        ``next``; nothing is held between reads, so closing early releases all.
+        An unknown, empty or cleaned-up id gives an empty iterator.
+
+        Raises:
+            ExecutorAuthenticationError: (while iterating) for rejected credentials.
+            ExecutorConnectionError: (while iterating) when AWS cannot be reached.
+            ExecutorResourceError: (while iterating) when throttling outlasts the retries.
+
+        Example:
+            >>> from executor_kit import ContainerJob
+            >>> from executor_kit.emulators.fargate import emulated_executor
+            >>> from executor_kit.probe import PROBE_IMAGE, Probe
+            >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
+
+            >>> job = ContainerJob(image=PROBE_IMAGE, command=Probe().out("a").sleep(5).err("b").out("c").argv)
+            >>> arn = ex.launch_job(job)[1]
+            >>> list(ex.stream_logs(arn, follow=False))  # what was written so far
+            [('stdout', 'a\\n')]
+            >>> list(ex.stream_logs(arn)), str(ex.check_status(arn))  # to the end, polling on the virtual clock
+            ([('stdout', 'a\\n'), ('stderr', 'b\\n'), ('stdout', 'c\\n')], 'exited')
+            >>> list(ex.stream_logs(arn[:-12] + "0" * 12)), list(ex.stream_logs(""))
+            ([], [])
+            >>> ex.close()
+        """
+        return self._follow_logs(execution_id, follow)
+
+    def _follow_logs(self, execution_id: str, follow: bool) -> Iterator[LogChunk]:
+        if not self._known([execution_id]):
+            return
+        stream, token = self._stream_name(execution_id), None
+        while True:
+            last = not follow or self._settled(execution_id)  # asked before the read: that read is complete
+            messages, token = self._read(stream, token)
+            yield from _fargate_logs.chunks(messages, self.settings["log_format"])
+            if last:
+                return
+            self.clock.sleep(self.settings["log_poll_seconds"])
+
+    def _settled(self, execution_id: str) -> bool:
+        """Whether nothing more will reach the log stream: the task is gone, or stopped long enough ago."""
+        stopped = self._stopped_at(execution_id)
+        settle = dt.timedelta(seconds=self.settings["log_settle_seconds"])
+        return stopped is not None and self.clock.now() >= stopped + settle
+
+    def _stopped_at(self, execution_id: str) -> dt.datetime | None:
+        """The task's ``stoppedAt`` (long ago when it is gone), or ``None`` while it has not stopped."""
+        task = self._describe(self._known([execution_id])).get(execution_id)
+        if task is None or CLEANED_TAG in _tags(task):
+            return _LONG_AGO
+        self._enforce_timeout(execution_id, task, _observe(task, self.settings["container_name"]))
+        if task.get("lastStatus") != "STOPPED":
+            return None
+        return _utc(task.get("stoppedAt")) or _LONG_AGO
 
     # ----------------------------------------------------------------- harvest
 

@@ -46,7 +46,7 @@ def test_project_and_region_are_required(missing):
         ("max_attempts", 0),
         ("max_attempts", 2.5),
         ("max_attempts", True),
-        ("log_poll_interval", 0),
+        ("log_poll_seconds", 0),
         ("initial_backoff", -1),
         ("log_page_size", 5000),
         ("run_endpoint", "run.googleapis.com"),

@@ -37,7 +37,7 @@ def test_follow_delivers_both_streams_in_order_until_the_end(executor, cloud, ru
         ("stdout", "o3\n"),
     ]
     assert joined(chunks) == executor.get_logs(execution_id)
-    # Read at 0, 5, 10 and 15 s (the default log_poll_interval); it had ended at 14 s, so 15 was the last read.
+    # Read at 0, 5, 10 and 15 s (the default log_poll_seconds); it had ended at 14 s, so 15 was the last read.
     assert executor.clock.monotonic() - start == 15.0
     assert str(executor.check_status(execution_id)) == "exited"
     executor.cleanup(execution_id)
@@ -152,8 +152,8 @@ def test_following_past_the_deadline_ends_as_check_status_does(cloud, run_labels
     executor.cleanup(execution_id)
 
 
-def test_log_poll_interval_sets_the_pace(cloud, run_labels):
-    executor = cloud.executor({"log_poll_interval": 0.5})
+def test_log_poll_seconds_sets_the_pace(cloud, run_labels):
+    executor = cloud.executor({"log_poll_seconds": 0.5})
     execution_id = launch(executor, Probe().out("a").sleep(2).out("b"), run_labels)
     start, before = executor.clock.monotonic(), cloud.count("POST", "entries:list")
     assert joined(executor.stream_logs(execution_id)) == ("a\nb\n", "")
