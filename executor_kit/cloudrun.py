@@ -508,6 +508,8 @@ class CloudRunExecutor(ContainerExecutor):
     """
 
     #: Limits, networking and storage are not applied; secrets travel as env values.
+    name: ClassVar[str] = "cloudrun"
+
     capabilities: ClassVar[Mapping[str, bool]] = {
         "supports_resource_limits": False,
         "supports_networking": False,

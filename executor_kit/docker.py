@@ -621,6 +621,8 @@ class DockerExecutor(ContainerExecutor):
         executor_kit.errors.ExecutorConfigurationError: DockerExecutor config 'pull_policy' must be one of ...
     """
 
+    name: ClassVar[str] = "docker"
+
     capabilities: ClassVar[Mapping[str, bool]] = {
         "supports_resource_limits": True,
         "supports_networking": True,

@@ -545,6 +545,8 @@ class FargateExecutor(ContainerExecutor):
         executor_kit.errors.ExecutorConfigurationError: fargate config 'cluster' is required: ...
     """
 
+    name: ClassVar[str] = "fargate"
+
     capabilities: ClassVar[Mapping[str, bool]] = {
         "supports_resource_limits": True,
         "supports_networking": True,

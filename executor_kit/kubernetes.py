@@ -139,6 +139,8 @@ class KubernetesExecutor(ContainerExecutor):
         executor_kit.errors.ExecutorConfigurationError: kubernetes config 'kubeconfig' names no readable file: ...
     """
 
+    name: ClassVar[str] = "kubernetes"
+
     capabilities: ClassVar[Mapping[str, bool]] = {
         "supports_resource_limits": True,
         "supports_networking": True,

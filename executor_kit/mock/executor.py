@@ -26,7 +26,7 @@ import datetime as dt
 import math
 import threading
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from executor_kit.base import ContainerExecutor, LogChunk
 from executor_kit.clock import VirtualClock
@@ -106,6 +106,8 @@ class MockExecutor(ContainerExecutor):
         >>> mock.check_status("mock-1").value, mock.harvest_job(job), job.exit_code, job.status
         ('exited', True, 3, 'failed')
     """
+
+    name: ClassVar[str] = "mock"
 
     def __init__(
         self,
