@@ -58,7 +58,7 @@ def paired_medians_ms(first: Callable[[], Any], second: Callable[[], Any], runs:
 
 
 def executor_lifecycle(executor: DockerExecutor) -> None:
-    job = ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").argv, labels=dict(LABELS))
+    job = ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").argv, labels={RUN_LABEL: RUN_ID})
     ok, execution_id = executor.launch_job(job)
     assert ok, execution_id
     while executor.check_status(execution_id) == "running":
@@ -87,7 +87,7 @@ def batch_vs_single(executor: DockerExecutor, count: int, runs: int) -> tuple[fl
     ids = []
     try:
         for _ in range(count):
-            job = ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(300).argv, labels=dict(LABELS))
+            job = ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(300).argv, labels={RUN_LABEL: RUN_ID})
             ok, execution_id = executor.launch_job(job)
             assert ok, execution_id
             ids.append(execution_id)

@@ -30,7 +30,6 @@ import uuid
 from typing import Any
 
 from executor_kit import (
-    MANAGED_LABEL,
     RUN_LABEL,
     ContainerJob,
     ExecutorConnectionError,
@@ -141,7 +140,7 @@ def docker_run(client: Any, count: int, concurrency: int, sleep: float, poll: fl
     from executor_kit.probe.build import build_probe_image
 
     image = build_probe_image(client)
-    labels = {MANAGED_LABEL: "true", RUN_LABEL: f"bench-{uuid.uuid4().hex[:10]}"}
+    labels = {RUN_LABEL: f"bench-{uuid.uuid4().hex[:10]}"}  # the kit adds MANAGED_LABEL
     executor = DockerExecutor({"labels": labels, "pull_policy": "never"}, clock=SystemClock())
     timings = Timings()
     timings.wrap(executor, ("launch_job", "check_statuses", "harvest_job", "cleanup"))

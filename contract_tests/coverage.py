@@ -31,6 +31,13 @@ DECISIONS: tuple[str, ...] = (
     "instance sees them.",
     "`find_executions(labels)` matches every given key with exactly the given value; no prefix, partial or "
     "case-insensitive matches.",
+    "Job labels are the user's, except the keys the kit sets itself (`executor_kit.labels.RESERVED_LABELS`: "
+    "`executor-kit-managed`, `executor-kit-timeout-seconds`, `executor-kit-name`, `executor-kit-cleaned`): "
+    "`validate_job` refuses a job carrying one, so every backend answers `(False, message)` naming the key "
+    "(LAUNCH-005) and a user label never changes how the kit reads its own resources; other `executor-kit-` "
+    "keys such as `executor-kit-run` stay the user's. The kit's backends label what they create with "
+    "`executor_kit.labels.kit_labels` (configured labels, the job's, then `executor-kit-managed=true` and the "
+    "job's timeout and name).",
     "An `ExecutorConnectionError`, `ExecutorResourceError` or `ExecutorAuthenticationError` makes a clause "
     "inconclusive only while the backend really is unreachable: raised although launches succeed before and "
     "after, it answers a job-level failure with an exception, and the clause fails.",

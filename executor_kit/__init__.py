@@ -1,8 +1,10 @@
-"""executor-kit: one contract for running containers on any backend."""
+"""executor-kit: one contract for running containers on any backend.
 
-from __future__ import annotations
-
-from typing import Any
+Every name here is defined, with its docs, in a submodule and keeps that
+module as ``__module__`` (``executor_kit.errors.ExecutorError``), so
+tracebacks and pickles name where it lives; ``tests/test_public_api.py``
+checks that ``__all__`` lists exactly these names.
+"""
 
 from executor_kit.base import OPTIONAL_CAPABILITIES, STANDARD_CAPABILITIES, ContainerExecutor
 from executor_kit.clock import Clock, SystemClock, VirtualClock
@@ -17,6 +19,7 @@ from executor_kit.errors import (
 from executor_kit.job import ContainerJob, JobLike
 from executor_kit.labels import MANAGED_LABEL, RUN_LABEL
 from executor_kit.mock import MockExecutor, Outcome, Rule
+from executor_kit.monitor import run_jobs
 from executor_kit.probe import Probe
 from executor_kit.registry import available_executors, get_executor, register_executor, resolve_executor
 from executor_kit.status import ExecutionStatus, JobStatus
@@ -49,10 +52,11 @@ __all__ = [
     "get_executor",
     "register_executor",
     "resolve_executor",
+    "run_jobs",
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> str:
     if name == "__version__":
         from importlib.metadata import version
 

@@ -27,6 +27,7 @@ from executor_kit.errors import (
     ExecutorError,
     ExecutorResourceError,
 )
+from executor_kit.labels import reserved_label_problem
 
 __all__: list[str] = []
 
@@ -62,7 +63,11 @@ def _is_attempts(value: object) -> bool:
 
 
 def _is_labels(value: object) -> bool:
-    return isinstance(value, Mapping) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+    return (
+        isinstance(value, Mapping)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+        and reserved_label_problem(value) is None
+    )
 
 
 def _is_flags(value: object) -> bool:
@@ -92,7 +97,7 @@ SCHEMA: dict[str, tuple[Callable[[object], bool], str, Any]] = {
     "max_attempts": (_is_attempts, "an int from 1 to 20 (for 409/429/5xx answers)", 5),
     "image_pull_policy": (_is_optional_text, "None, 'Always', 'IfNotPresent' or 'Never'", None),
     "service_account": (_is_optional_text, "None or a service account name", None),
-    "labels": (_is_labels, "a dict[str, str] of labels for every job", {}),
+    "labels": (_is_labels, "a dict[str, str] of labels for every job, none reserved for the kit", {}),
     "capabilities": (_is_flags, "a dict[str, bool] of capability overrides", {}),
     "harvest_cleans_up": (_is_bool, "a bool", False),
 }

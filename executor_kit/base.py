@@ -62,10 +62,30 @@ class ContainerExecutor(abc.ABC):
         >>> ex = Nothing()
         >>> ex.name, ex.get_capabilities()["supports_secrets"]
         ('nothing', False)
+        >>> from executor_kit import MockExecutor
+        >>> class MyMock(MockExecutor): pass
+        >>> MyMock.name, MyMock().name
+        ('mock', 'mock')
     """
 
     #: Capabilities this backend declares; merged over ``STANDARD_CAPABILITIES``.
     capabilities: ClassVar[Mapping[str, bool]] = {}
+
+    #: The backend's name (``docker``): what errors, reports and the conformance time profiles go by.
+    #: Set it on a backend class, as fsspec sets ``protocol``; a subclass keeps it
+    #: (``class MyDocker(DockerExecutor)`` is still ``docker``). A class that sets
+    #: none is named after itself (``DockerExecutor`` → ``docker``), and so are its subclasses.
+    name: ClassVar[str] = "container"
+
+    #: Whether ``name`` was set on this class or an ancestor (rather than derived from a class name).
+    _name_declared: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" in cls.__dict__:
+            cls._name_declared = True
+        elif not cls._name_declared:
+            cls.name = (re.sub(r"Executor$", "", cls.__name__) or cls.__name__).lower()
 
     def __init__(self, config: Mapping[str, Any] | None = None, *, clock: Clock | None = None) -> None:
         if config is not None and not isinstance(config, Mapping):
@@ -74,18 +94,6 @@ class ContainerExecutor(abc.ABC):
             )
         self.config: dict[str, Any] = dict(config or {})
         self.clock: Clock = clock or SystemClock()
-
-    @property
-    def name(self) -> str:
-        """The backend's name, from the class name (``DockerExecutor`` → ``docker``).
-
-        Example:
-            >>> from executor_kit import MockExecutor
-            >>> MockExecutor().name
-            'mock'
-        """
-        base = re.sub(r"Executor$", "", type(self).__name__) or type(self).__name__
-        return base.lower()
 
     @abc.abstractmethod
     def launch_job(self, job: JobLike) -> tuple[bool, str]:

@@ -96,7 +96,7 @@ from executor_kit.job import (
     secret_values,
     validate_job,
 )
-from executor_kit.labels import MANAGED_LABEL
+from executor_kit.labels import MANAGED_LABEL, NAME_LABEL, TIMEOUT_LABEL, kit_labels
 from executor_kit.redaction import SecretLogGuard, shown_config_value
 from executor_kit.status import ExecutionStatus, JobStatus
 
@@ -437,6 +437,24 @@ def _overrides(job: JobLike) -> dict[str, Any]:
     return overrides
 
 
+def _cloud_labels(labels: dict[str, str]) -> dict[str, str]:
+    """``labels`` with the kit's name and timeout values made valid Cloud Run label values.
+
+    Cloud Run takes only lowercase letters, digits, ``_`` and ``-`` (63 at most);
+    those two values are informational here (Cloud Run enforces the timeout).
+
+    Example:
+        >>> _cloud_labels({NAME_LABEL: "Nightly Run", TIMEOUT_LABEL: "2.5", "team": "a"})
+        {'executor-kit-name': 'nightly_run', 'executor-kit-timeout-seconds': '2_5', 'team': 'a'}
+    """
+    kit = {
+        key: re.sub(r"[^a-z0-9_-]", "_", labels[key].lower())[:63]
+        for key in (NAME_LABEL, TIMEOUT_LABEL)
+        if key in labels
+    }
+    return {**labels, **kit}
+
+
 def _default_credentials() -> Any:
     try:
         credentials, _ = google.auth.default(scopes=[SCOPE])
@@ -504,6 +522,8 @@ class CloudRunExecutor(ContainerExecutor):
     """
 
     #: Limits, networking and storage are not applied; secrets travel as env values.
+    name: ClassVar[str] = "cloudrun"
+
     capabilities: ClassVar[Mapping[str, bool]] = {
         "supports_resource_limits": False,
         "supports_networking": False,
@@ -591,7 +611,7 @@ class CloudRunExecutor(ContainerExecutor):
 
     def _create_job(self, job: JobLike) -> str:
         job_id = f"{self.settings.job}-{uuid.uuid4().hex[:8]}"
-        labels = {MANAGED_LABEL: "true", **job.labels}
+        labels = _cloud_labels(kit_labels(job))
         container: dict[str, Any] = {"image": job.image}
         if job.command:
             container.update(command=list(job.command[:1]), args=list(job.command[1:]))

@@ -5,8 +5,9 @@ the executor needs later is kept on the container itself (labels, state), so a
 new ``DockerExecutor`` (another process, after a restart) answers for
 executions launched by an earlier one:
 
-* every container carries ``MANAGED_LABEL=true``, the configured labels, the
-  job's labels and, when the job has ``timeout_seconds``, ``TIMEOUT_LABEL``;
+* every container carries ``executor_kit.labels.kit_labels``: the configured
+  labels, the job's labels, ``MANAGED_LABEL=true`` and, when the job has them,
+  ``TIMEOUT_LABEL`` (``timeout_seconds``) and ``NAME_LABEL`` (``name``);
 * the deadline is ``Created + timeout`` (a timeout counts from the launch); ``check_status`` kills a
   container found past it, and a container whose ``FinishedAt - Created``
   reaches its timeout was ended by the timeout (harvest records ``timeout``);
@@ -119,7 +120,7 @@ from executor_kit.job import (
     secret_values,
     validate_job,
 )
-from executor_kit.labels import MANAGED_LABEL
+from executor_kit.labels import MANAGED_LABEL, NAME_LABEL, TIMEOUT_LABEL, kit_labels, reserved_label_problem
 from executor_kit.probe import PROBE_DIGEST_LABEL, probe_digest
 from executor_kit.probe.build import build_probe_image
 from executor_kit.redaction import SecretLogGuard, shown_config_value
@@ -134,12 +135,6 @@ __all__ = [
     "docker_errors",
     "image_reference_problem",
 ]
-
-#: Holds the job's ``timeout_seconds``; the deadline is derived from it and ``State.StartedAt``.
-TIMEOUT_LABEL = "executor-kit-timeout-seconds"
-
-#: Holds the job's ``name`` (the container name gets a unique suffix).
-NAME_LABEL = "executor-kit-name"
 
 #: The accepted values of ``pull_policy``.
 PULL_POLICIES = ("never", "if-missing", "always")
@@ -186,8 +181,10 @@ def _is_optional_text(value: object) -> bool:
 
 
 def _is_labels(value: object) -> bool:
-    return isinstance(value, Mapping) and all(
-        isinstance(key, str) and key and isinstance(item, str) for key, item in value.items()
+    return (
+        isinstance(value, Mapping)
+        and all(isinstance(key, str) and key and isinstance(item, str) for key, item in value.items())
+        and reserved_label_problem(value) is None
     )
 
 
@@ -214,7 +211,7 @@ def _is_positive(value: object) -> bool:
 _RULES: dict[str, tuple[Callable[[object], bool], str]] = {
     "base_url": (_is_optional_text, "a daemon URL such as 'unix:///var/run/docker.sock' or None"),
     "tls": (_is_tls, f"True, False, None or a mapping of str paths with keys among {sorted(_TLS_KEYS)}"),
-    "labels": (_is_labels, "a dict[str, str] with non-empty keys"),
+    "labels": (_is_labels, "a dict[str, str] with non-empty keys, none of them reserved for the kit"),
     "network": (_is_optional_text, "a network name or None"),
     "auto_remove": (lambda value: isinstance(value, bool), "a bool"),
     "pull_policy": (lambda value: value in PULL_POLICIES, f"one of {', '.join(PULL_POLICIES)}"),
@@ -624,6 +621,8 @@ class DockerExecutor(ContainerExecutor):
         executor_kit.errors.ExecutorConfigurationError: DockerExecutor config 'pull_policy' must be one of ...
     """
 
+    name: ClassVar[str] = "docker"
+
     capabilities: ClassVar[Mapping[str, bool]] = {
         "supports_resource_limits": True,
         "supports_networking": True,
@@ -841,19 +840,11 @@ class DockerExecutor(ContainerExecutor):
             "image": job.image,
             "command": list(job.command) or None,
             "environment": job_environment(job),
-            "labels": self._labels_for(job),
+            "labels": kit_labels(job, self.config["labels"]),
             "name": _container_name(job, uuid.uuid4().hex[:12]),
             "host_config": host_config,
             "detach": True,
         }
-
-    def _labels_for(self, job: JobLike) -> dict[str, str]:
-        labels = {**self.config["labels"], **job.labels, MANAGED_LABEL: "true"}
-        if job.timeout_seconds:
-            labels[TIMEOUT_LABEL] = repr(float(job.timeout_seconds))
-        if job.name:
-            labels[NAME_LABEL] = job.name
-        return labels
 
     def _create(self, spec: dict[str, Any], secrets: list[str]) -> tuple[str | None, str]:
         with docker_errors("create a container", secrets=secrets):

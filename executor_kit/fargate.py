@@ -10,7 +10,7 @@ pick an execution up:
   ``exitCode`` and ``reason``, the task's ``stopCode`` and ``stoppedReason``);
   a task missing from the answer, or listed under ``failures`` (``MISSING``),
   is ``not-found``;
-* **timeouts** from the tag ``executor-kit-timeout`` (seconds) and the task's
+* **timeouts** from the tag ``executor-kit-timeout-seconds`` (seconds) and the task's
   ``startedAt`` (``createdAt`` while it provisions); ``check_status`` after the
   deadline calls ``stop_task`` with a reason starting ``executor-kit: timeout``,
   which ECS keeps on the task, so every later reader sees ``failed`` and
@@ -103,18 +103,18 @@ from executor_kit.errors import (
     ExecutorResourceError,
 )
 from executor_kit.job import JobLike, job_environment, mark_launched, record_result, secret_values, validate_job
-from executor_kit.labels import MANAGED_LABEL
+from executor_kit.labels import CLEANED_LABEL, NAME_LABEL, TIMEOUT_LABEL, kit_labels
 from executor_kit.redaction import SecretLogGuard, shown_config_value
 from executor_kit.status import ExecutionStatus, JobStatus
 
 __all__ = ["CLEANED_TAG", "NAME_TAG", "TIMEOUT_REASON", "TIMEOUT_TAG", "FargateExecutor"]
 
 #: Tag carrying the job's ``timeout_seconds``; the deadline is computed from it.
-TIMEOUT_TAG = "executor-kit-timeout"
+TIMEOUT_TAG = TIMEOUT_LABEL
 #: Tag put on a task by ``cleanup``; a task carrying it reads ``not-found``.
-CLEANED_TAG = "executor-kit-cleaned"
+CLEANED_TAG = CLEANED_LABEL
 #: Tag carrying the job's ``name`` (ECS tasks have no name of their own).
-NAME_TAG = "executor-kit-name"
+NAME_TAG = NAME_LABEL
 #: How ``stoppedReason`` starts when the kit's timeout stopped a task.
 TIMEOUT_REASON = "executor-kit: timeout"
 #: The ``stoppedReason`` of a task stopped by ``cancel``.
@@ -502,10 +502,6 @@ def _first_problem(tags: Mapping[str, str]) -> str | None:
     return next((p for p in (_tag_problem(k, v) for k, v in tags.items()) if p), None)
 
 
-def _timeout_value(seconds: float) -> str:
-    return str(int(seconds)) if float(seconds).is_integer() else repr(float(seconds))
-
-
 class FargateExecutor(ContainerExecutor):
     """Runs jobs as ECS tasks on AWS Fargate; see the module docstring for the design.
 
@@ -540,6 +536,8 @@ class FargateExecutor(ContainerExecutor):
         ...
         executor_kit.errors.ExecutorConfigurationError: fargate config 'cluster' is required: ...
     """
+
+    name: ClassVar[str] = "fargate"
 
     capabilities: ClassVar[Mapping[str, bool]] = {
         "supports_resource_limits": True,
@@ -607,12 +605,7 @@ class FargateExecutor(ContainerExecutor):
         return found
 
     def _job_tags(self, job: JobLike) -> dict[str, str]:
-        tags = {**self.settings["labels"], **job.labels, MANAGED_LABEL: "true"}
-        if job.timeout_seconds is not None:
-            tags[TIMEOUT_TAG] = _timeout_value(job.timeout_seconds)
-        if job.name:
-            tags[NAME_TAG] = job.name
-        return tags
+        return kit_labels(job, self.settings["labels"])
 
     def _task_size(self, job: JobLike) -> dict[str, str] | str:
         definition = self._task_definition()

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from executor_kit.errors import ExecutorConfigurationError
+from executor_kit.labels import reserved_label_problem
 from executor_kit.status import JobStatus
 
 __all__ = [
@@ -132,8 +133,17 @@ def _check_unicode(job: JobLike) -> None:
     raise _fail(field, "contains a lone surrogate (not valid Unicode): no backend can send it")
 
 
+def _check_reserved_labels(labels: Mapping[str, str]) -> None:
+    problem = reserved_label_problem(labels)
+    if problem:
+        raise _fail("labels", problem)
+
+
 def validate_job(job: JobLike) -> None:
     """Check a job's inputs; raise before anything is created if they are unusable.
+
+    Labels must not set a key only the kit sets (``executor_kit.labels.RESERVED_LABELS``,
+    such as ``executor-kit-timeout-seconds``): every backend refuses such a job alike.
 
     Args:
         job: Any ``JobLike``.
@@ -148,12 +158,18 @@ def validate_job(job: JobLike) -> None:
         Traceback (most recent call last):
         ...
         executor_kit.errors.ExecutorConfigurationError: ContainerJob.command must be a list of str...
+        >>> class Forged: image, command, labels = "busybox", [], {"executor-kit-managed": "false"}
+        >>> validate_job(Forged())  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        executor_kit.errors.ExecutorConfigurationError: ContainerJob.labels sets ['executor-kit-managed'], reserved...
     """
     _check_image(job.image)
     _check_name(getattr(job, "name", None))
     _check_command(job.command)
     for field in ("environment", "labels", "secret_environment"):
         _check_str_mapping(field, getattr(job, field, {}))
+    _check_reserved_labels(job.labels)
     for field in ("environment", "secret_environment"):
         _check_env_names(field, getattr(job, field, {}))
     for field in ("cpu_limit", "memory_limit", "timeout_seconds"):

@@ -5,7 +5,8 @@ How the contract maps onto Kubernetes:
 * **launch** creates one Job (``backoffLimit: 0``, one pod, ``restartPolicy:
   Never``) whose container runs the job's image with its argv as ``command``
   (exec form, no shell), its environment, ``resources.limits`` from
-  ``cpu_limit`` (millicores) and ``memory_limit`` (``Mi``), the job's labels
+  ``cpu_limit`` (millicores) and ``memory_limit`` (``Mi``), the labels of
+  ``executor_kit.labels.kit_labels`` (configured, the job's, the kit's own)
   and ``activeDeadlineSeconds`` from ``timeout_seconds`` (rounded up), plus
   ``ttlSecondsAfterFinished`` when configured (off by default: a Job its TTL
   removed reads ``not-found``, as after cleanup, before anyone harvested it). The Job's name is the
@@ -79,7 +80,7 @@ from executor_kit.base import ContainerExecutor
 from executor_kit.clock import Clock
 from executor_kit.errors import ExecutorConfigurationError
 from executor_kit.job import JobLike, mark_launched, record_result, redact, secret_values, validate_job
-from executor_kit.labels import MANAGED_LABEL
+from executor_kit.labels import MANAGED_LABEL, kit_labels
 from executor_kit.status import ExecutionStatus
 
 __all__ = ["CONTAINER_NAME", "KubernetesExecutor"]
@@ -137,6 +138,8 @@ class KubernetesExecutor(ContainerExecutor):
         ...
         executor_kit.errors.ExecutorConfigurationError: kubernetes config 'kubeconfig' names no readable file: ...
     """
+
+    name: ClassVar[str] = "kubernetes"
 
     capabilities: ClassVar[Mapping[str, bool]] = {
         "supports_resource_limits": True,
@@ -222,10 +225,14 @@ class KubernetesExecutor(ContainerExecutor):
     # ----------------------------------------------------------------- launch
 
     def _labels(self, job: JobLike) -> dict[str, str] | str:
-        """The Job's labels, encoded, or why the job cannot run here (a label key, a variable name)."""
+        """The Job's labels, encoded, or why the job cannot run here (invalid, a label key, a variable name)."""
+        try:
+            validate_job(job)
+        except ExecutorConfigurationError as exc:
+            return str(exc)
         names = [*job.environment, *getattr(job, "secret_environment", {})]
         problem = sup.env_name_problem(names)
-        return problem or sup.encode_labels({**self.settings["labels"], **job.labels, MANAGED_LABEL: "true"})
+        return problem or sup.encode_labels(kit_labels(job, self.settings["labels"]))
 
     def _env(self, job: JobLike, secret_name: str) -> list[dict[str, Any]]:
         secrets: Mapping[str, str] = getattr(job, "secret_environment", {}) or {}
@@ -341,11 +348,11 @@ class KubernetesExecutor(ContainerExecutor):
 
         Returns:
             ``(True, name)``, or ``(False, message)`` for a job-level failure:
-            a label key Kubernetes refuses, an image that cannot be pulled, a
+            an invalid job (``validate_job``), a label key Kubernetes refuses, an image that cannot be pulled, a
             spec the API rejects, an exceeded quota; nothing is left behind.
 
         Raises:
-            ExecutorConfigurationError: for an unusable job or a missing namespace.
+            ExecutorConfigurationError: for a missing namespace.
             ExecutorAuthenticationError: for rejected credentials.
             ExecutorConnectionError: when the API server cannot be reached.
             ExecutorResourceError: when throttling outlasts the retries.
@@ -364,7 +371,6 @@ class KubernetesExecutor(ContainerExecutor):
             (False, True)
             >>> ex.close()
         """
-        validate_job(job)
         labels = self._labels(job)
         if isinstance(labels, str):
             return False, labels

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from executor_kit.labels import MANAGED_LABEL, RUN_LABEL
+from executor_kit.labels import RUN_LABEL
 
 RUN_ID = f"tests-{uuid.uuid4().hex[:12]}"
 
@@ -28,7 +28,7 @@ def in_ci() -> bool:
 @pytest.fixture(scope="session")
 def run_labels() -> dict[str, str]:
     """The labels every resource a test creates must carry."""
-    return {MANAGED_LABEL: "true", RUN_LABEL: RUN_ID}
+    return {RUN_LABEL: RUN_ID}  # the kit adds MANAGED_LABEL itself; a job may not set it
 
 
 def _docker_client() -> Any:

@@ -216,24 +216,6 @@ def test_import_needs_no_optional_dependency() -> None:
     assert out.strip() == "[]"
 
 
-def test_public_names_are_exported_with_package_module() -> None:
-    import types
-
-    defined = {
-        name
-        for name, value in vars(executor_kit).items()
-        if not name.startswith("_")
-        and not isinstance(value, types.ModuleType)
-        and name != "annotations"
-        and name != "Any"
-    }
-    assert defined == set(executor_kit.__all__) - {"__version__"}
-    assert executor_kit.__version__ == "0.1.0"
-    for name in sorted(defined):
-        module = getattr(getattr(executor_kit, name), "__module__", "executor_kit")
-        assert module is None or str(module).startswith("executor_kit"), name
-
-
 PLUGIN_PYPROJECT = """
 [build-system]
 requires = ["hatchling"]

@@ -867,18 +867,6 @@ class EmulatedCloudRunExecutor(CloudRunExecutor):
 
     emulator: CloudRunEmulator
 
-    @property
-    def name(self) -> str:
-        """Reported as ``cloudrun``, the backend it emulates.
-
-        Example:
-            >>> ex = emulated_executor()
-            >>> ex.name, type(ex).__name__
-            ('cloudrun', 'EmulatedCloudRunExecutor')
-            >>> ex.close()
-        """
-        return "cloudrun"
-
     def shutdown(self) -> None:
         """Close the session and stop the emulation (``close()`` alone leaves the emulated backend running).
 

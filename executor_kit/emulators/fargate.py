@@ -538,18 +538,6 @@ class EmulatedFargateExecutor(FargateExecutor):
         super().__init__(config, clock=emulator.clock)
         self.emulator = emulator
 
-    @property
-    def name(self) -> str:
-        """Always ``fargate``: this is the Fargate executor, only its AWS is emulated.
-
-        Example:
-            >>> executor = emulated_executor()
-            >>> executor.name, isinstance(executor, EmulatedFargateExecutor)
-            ('fargate', True)
-            >>> executor.close()
-        """
-        return "fargate"
-
     def shutdown(self) -> None:
         """Close the clients, then stop the emulator (``close()`` alone leaves the emulated AWS running).
 

@@ -383,18 +383,6 @@ class EmulatedKubernetesExecutor(KubernetesExecutor):
         super().__init__(config, clock=emulator.clock)
         self.emulator = emulator
 
-    @property
-    def name(self) -> str:
-        """Always ``kubernetes``: this is the Kubernetes executor, only its cluster is emulated.
-
-        Example:
-            >>> executor = emulated_executor()
-            >>> executor.name, isinstance(executor, KubernetesExecutor)
-            ('kubernetes', True)
-            >>> executor.close()
-        """
-        return "kubernetes"
-
     def shutdown(self) -> None:
         """Close the client, then stop the emulator (``close()`` alone leaves the emulated cluster running).
 

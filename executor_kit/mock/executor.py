@@ -26,7 +26,7 @@ import datetime as dt
 import math
 import threading
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from executor_kit.base import ContainerExecutor, LogChunk
 from executor_kit.clock import VirtualClock
@@ -40,7 +40,7 @@ from executor_kit.job import (
     secret_values,
     validate_job,
 )
-from executor_kit.labels import MANAGED_LABEL
+from executor_kit.labels import kit_labels
 from executor_kit.mock.config import MockSettings, parse_config
 from executor_kit.mock.execution import Ending, Execution, outcome_ending, probe_duration, probe_ending
 from executor_kit.mock.faults import Fault, FaultPlan
@@ -106,6 +106,8 @@ class MockExecutor(ContainerExecutor):
         >>> mock.check_status("mock-1").value, mock.harvest_job(job), job.exit_code, job.status
         ('exited', True, 3, 'failed')
     """
+
+    name: ClassVar[str] = "mock"
 
     def __init__(
         self,
@@ -379,7 +381,7 @@ class MockExecutor(ContainerExecutor):
         return run
 
     def _play(self, job: JobLike, summary: JobSummary, outcome: Outcome | None, now: float) -> Execution:
-        execution = Execution(now, self.clock.now(), summary.labels, outcome, None)
+        execution = Execution(now, self.clock.now(), kit_labels(job), outcome, None)
         if outcome is None:
             limit = self._memory_limit(job)
             execution.run = run = self._interpret(job, summary.command, limit)
@@ -653,7 +655,8 @@ class MockExecutor(ContainerExecutor):
     def find_executions(self, labels: Mapping[str, str]) -> list[str]:
         """Ids of live (not cleaned-up) executions carrying all ``labels``.
 
-        Every execution carries ``executor-kit-managed: "true"`` besides the job's labels.
+        Every execution carries the labels of ``executor_kit.labels.kit_labels``
+        (``executor-kit-managed: "true"``, the job's name and timeout) besides the job's labels.
 
         Example:
             >>> from executor_kit import ContainerJob
@@ -718,4 +721,4 @@ class MockExecutor(ContainerExecutor):
 
 def _carries(execution: Execution, wanted: Mapping[str, str]) -> bool:
     labels = execution.labels
-    return all(labels.get(key, "true" if key == MANAGED_LABEL else None) == value for key, value in wanted.items())
+    return all(labels.get(key) == value for key, value in wanted.items())

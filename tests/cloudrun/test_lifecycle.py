@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from executor_kit import ContainerJob
+from executor_kit import MANAGED_LABEL, ContainerJob
 from executor_kit.cloudrun import CloudRunExecutor
 from executor_kit.emulators.cloudrun import CloudRunEmulator
 from executor_kit.probe import PROBE_IMAGE, Probe
@@ -75,7 +75,7 @@ def test_every_launch_is_a_new_execution_of_its_own_job(executor, cloud, run_lab
     ids = {executor.launch_job(job)[1] for _ in range(3)}
     assert len(ids) == 3 and len(cloud.jobs) == 3
     for job_resource in cloud.jobs.values():
-        assert job_resource["labels"] == run_labels
+        assert job_resource["labels"] == {**run_labels, MANAGED_LABEL: "true"}
         assert job_resource["template"]["template"]["containers"][0]["command"] == ["probe"]
     for execution_id in ids:
         assert executor.cleanup(execution_id) is True
