@@ -304,10 +304,11 @@ class Harness:
         return min(self.profile.clause_limit, self.deadline - time.monotonic())
 
     def second_executor(self) -> ContainerExecutor | None:
-        """Another instance of the backend under test, or ``None`` (no factory, or a virtual clock).
+        """Another instance of the same backend, or ``None`` (no factory, or no instance sees another's executions).
 
-        On a virtual clock an instance is a backend of its own (a ``MockExecutor``
-        keeps its executions in memory), so there is no second instance of the same one.
+        An executor that keeps its executions in memory (``MockExecutor``) says so with
+        ``instances_share_backend = False``; on a virtual clock an instance is a backend
+        of its own too (an emulator per instance), so there is no second instance of the same one.
 
         Example:
             >>> h = Harness(__import__("executor_kit").get_executor("mock"))
@@ -315,7 +316,8 @@ class Harness:
             >>> h.second_executor() is None
             True
         """
-        if self.new_executor is None or getattr(self.executor.clock, "is_virtual", False):
+        shared = type(self.executor).instances_share_backend and not getattr(self.executor.clock, "is_virtual", False)
+        if self.new_executor is None or not shared:
             return None
         return self.new_executor()
 

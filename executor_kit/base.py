@@ -77,6 +77,12 @@ class ContainerExecutor(abc.ABC):
     #: none is named after itself (``DockerExecutor`` → ``docker``), and so are its subclasses.
     name: ClassVar[str] = "container"
 
+    #: Whether two instances with the same config reach the same backend, so one sees the
+    #: other's executions (a daemon, a cloud project). ``False`` for an executor that keeps
+    #: its executions in memory (the mock): the conformance suite then does not look for
+    #: one instance's executions from another (LAUNCH-006, CLOSE-001).
+    instances_share_backend: ClassVar[bool] = True
+
     #: Whether ``name`` was set on this class or an ancestor (rather than derived from a class name).
     _name_declared: ClassVar[bool] = False
 

@@ -108,6 +108,7 @@ class MockExecutor(ContainerExecutor):
     """
 
     name: ClassVar[str] = "mock"
+    instances_share_backend: ClassVar[bool] = False  # each instance keeps its executions in memory
 
     def __init__(
         self,
