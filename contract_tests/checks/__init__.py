@@ -6,10 +6,13 @@ A check is a function taking the ``Harness``; it fails by raising
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 
 from contract_tests.clauses import clause_by_id
 from contract_tests.harness import Finished, Harness, Scenario, Spec
+from executor_kit.base import ContainerExecutor
+from executor_kit.probe import Probe
 
 __all__ = [
     "CHECKS",
@@ -21,6 +24,7 @@ __all__ = [
     "odd_ids",
     "same_output",
     "scenario",
+    "unique_prefix",
 ]
 
 Check = Callable[[Harness], None]
@@ -107,6 +111,52 @@ def _odd_ids(h: Harness) -> tuple[str, dict[str, str]]:
         "its job name": name,
     }
     return real, odd
+
+
+@contextlib.contextmanager
+def unique_prefix(h: Harness) -> Iterator[tuple[ContainerExecutor, str, str]]:
+    """A backend holding a running execution that has written output: the executor, the id, a unique prefix of it.
+
+    A unique prefix is what Docker-style lookups resolve to the execution; to
+    the contract it is an unknown id. On a virtual clock the backend is a new
+    instance of the executor's class (a ``MockExecutor`` instance is a backend
+    of its own), holding only this execution, so that even a short id
+    (``mock-1``) has a prefix no other id shares; it is cleaned up and closed
+    after the block. Elsewhere it is the executor under test and the running
+    execution of ``odd_ids`` (whose prefix leaves out the last character).
+
+    Example:
+        >>> from executor_kit import get_executor
+        >>> with unique_prefix(Harness(get_executor("mock"))) as (executor, real, prefix):
+        ...     real, prefix, executor.get_logs(real)
+        ('mock-1', 'mock-', ('resembled\\n', ''))
+    """
+    fresh = _fresh_instance(h)
+    if fresh is None:
+        real, odd = odd_ids(h)
+        yield h.executor, real, odd["a prefix"]
+        return
+    real = ""
+    try:
+        ok, real = fresh.launch_job(h.job(Probe().out("resembled").sleep(1e6)))
+        assert ok, f"launch_job refused a valid probe job: {real!r}"
+        fresh.clock.sleep(1.0)  # its output is written
+        yield fresh, real, real[:-1]
+    finally:
+        with contextlib.suppress(Exception):
+            fresh.cleanup(real)
+        with contextlib.suppress(Exception):
+            fresh.close()
+
+
+def _fresh_instance(h: Harness) -> ContainerExecutor | None:
+    """A new instance of the executor's class on a virtual clock (a backend of its own), if it can be built."""
+    if not getattr(h.executor.clock, "is_virtual", False):
+        return None
+    try:
+        return type(h.executor)(h.executor.config)
+    except Exception:  # cannot be built from its config: the executor under test is used
+        return None
 
 
 def check(clause_id: str) -> Callable[[Check], Check]:
