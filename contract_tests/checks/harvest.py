@@ -87,7 +87,7 @@ def harvest_twice(h: Harness) -> None:
 def _harvest_again(h: Harness, runs: dict[str, Finished], before: dict[str, dict[str, Any]], when: str) -> None:
     for what, run in runs.items():
         again = h.executor.harvest_job(run.job)
-        assert again is True, f"{what}: a second harvest {when} returned {again!r}"
+        assert again is True, f"{what}: a second harvest returned {again!r} ({when})"
         now = dataclasses.asdict(run.job)
         changed = sorted(key for key, value in now.items() if before[what][key] != value)
-        assert not changed, f"{what}: a second harvest {when} changed {changed}"
+        assert not changed, f"{what}: a second harvest changed {changed} ({when})"
