@@ -99,7 +99,7 @@ def _odd_ids(h: Harness) -> tuple[str, dict[str, str]]:
 
     name = f"kit-odd-{len(h.launched)}"
     virtual = getattr(h.executor.clock, "is_virtual", False)  # other checks' quiet periods move a virtual clock
-    _, real = h.start(Probe().out("resembled").sleep(1e6 if virtual else h.profile.long_sleep * 6), name=name)
+    _, real = h.start(Probe().out("resembled").sleep(1e6 if virtual else h.profile.long_sleep * 30), name=name)
     encoded = "".join(c if c.isalnum() else f"%{ord(c):02X}" for c in real)
     if encoded == real:
         encoded = f"%{ord(real[0]):02X}{real[1:]}"
