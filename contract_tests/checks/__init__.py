@@ -118,23 +118,27 @@ def unique_prefix(h: Harness) -> Iterator[tuple[ContainerExecutor, str, str]]:
     """A backend holding a running execution that has written output: the executor, the id, a unique prefix of it.
 
     A unique prefix is what Docker-style lookups resolve to the execution; to
-    the contract it is an unknown id. On a virtual clock the backend is a new
-    instance of the executor's class (a ``MockExecutor`` instance is a backend
-    of its own), holding only this execution, so that even a short id
-    (``mock-1``) has a prefix no other id shares; it is cleaned up and closed
-    after the block. Elsewhere it is the executor under test and the running
-    execution of ``odd_ids`` (whose prefix leaves out the last character).
+    the contract it is an unknown id. It is the prefix ``odd_ids`` gives, of its
+    running execution, when no other id the suite launched starts with it. Ids
+    too short for that (``mock-1``, ``mock-12``, ...) are taken from a backend of
+    their own: on a virtual clock a new instance of the executor's class on the
+    same clock (a ``MockExecutor`` instance is a backend of its own), holding
+    only this execution; it is cleaned up and closed after the block.
 
     Example:
         >>> from executor_kit import get_executor
-        >>> with unique_prefix(Harness(get_executor("mock"))) as (executor, real, prefix):
-        ...     real, prefix, executor.get_logs(real)
-        ('mock-1', 'mock-', ('resembled\\n', ''))
+        >>> h = Harness(get_executor("mock"))
+        >>> [h.start(Probe()) for _ in range(12)] and None
+        >>> with unique_prefix(h) as (executor, real, prefix):
+        ...     executor is h.executor, real, prefix, executor.get_logs(real)
+        (False, 'mock-1', 'mock-', ('resembled\\n', ''))
     """
-    fresh = _fresh_instance(h)
+    real, odd = odd_ids(h)
+    prefix = odd["a prefix"]
+    shared = any(other.startswith(prefix) for other in h.launched if other != real)
+    fresh = _fresh_instance(h) if shared else None
     if fresh is None:
-        real, odd = odd_ids(h)
-        yield h.executor, real, odd["a prefix"]
+        yield h.executor, real, prefix
         return
     real = ""
     try:
@@ -150,11 +154,11 @@ def unique_prefix(h: Harness) -> Iterator[tuple[ContainerExecutor, str, str]]:
 
 
 def _fresh_instance(h: Harness) -> ContainerExecutor | None:
-    """A new instance of the executor's class on a virtual clock (a backend of its own), if it can be built."""
+    """A new instance of the executor's class on its virtual clock (a backend of its own), if it can be built."""
     if not getattr(h.executor.clock, "is_virtual", False):
         return None
     try:
-        return type(h.executor)(h.executor.config)
+        return type(h.executor)(h.executor.config, clock=h.executor.clock)
     except Exception:  # cannot be built from its config: the executor under test is used
         return None
 
