@@ -144,14 +144,14 @@ def test_every_failing_sub_case_of_a_clause_is_reported(tmp_path: Path) -> None:
 class _CannotFind(MockExecutor):
     """A backend that cannot list: ``find_executions`` returns None, as the base class does."""
 
-    def find_executions(self, labels: Mapping[str, str]) -> list[str] | None:
+    def find_executions(self, labels: Mapping[str, str]) -> list[str] | None:  # type: ignore[override]
         return None
 
 
 class _FindsSometimes(MockExecutor):
     """Lists, except when asked for a label no execution has: then None instead of []."""
 
-    def find_executions(self, labels: Mapping[str, str]) -> list[str] | None:
+    def find_executions(self, labels: Mapping[str, str]) -> list[str] | None:  # type: ignore[override]
         return None if "kit-absent" in labels else super().find_executions(labels)
 
 
