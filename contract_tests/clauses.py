@@ -99,9 +99,9 @@ CLAUSES: tuple[Clause, ...] = (
     _c(
         "LAUNCH-004",
         "MUST",
-        "A job-level failure (an image that does not exist) returns (False, message) "
-        "with a non-empty message and leaves nothing behind.",
-        "Catch image-not-found / rejected-spec errors, remove anything created, return (False, reason).",
+        "A job-level failure (an image that does not exist, a job beyond the backend's quota) returns "
+        "(False, message) with a non-empty message and leaves nothing behind.",
+        "Catch image-not-found / rejected-spec / quota errors, remove anything created, return (False, reason).",
     ),
     _c(
         "LAUNCH-005",

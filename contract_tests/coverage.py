@@ -49,6 +49,16 @@ DECISIONS: tuple[str, ...] = (
     "own outcome.",
     "`stream_logs` chunks are `(stream, text)` pairs; with `follow` the iterator ends once the workload has "
     "ended and everything was delivered, without it once what was written so far was delivered.",
+    "A job asking for more than the backend grants (more vCPUs or memory than its quota or host allows) is a "
+    "job-level failure: `launch_job` returns `(False, message)` (or runs it, if granted), never raises.",
+    "A name in both `environment` and `secret_environment` takes the secret's value, as "
+    "`executor_kit.job.job_environment` merges them.",
+    "`get_capabilities` answers the same for the executor's whole life (no re-probing); an override (a "
+    "`capabilities` config key, a subclass's `capabilities`) merges over the standard keys, never replaces them.",
+    "An id is the whole, exact string `launch_job` returned: a unique prefix of it, its job's name or another "
+    "spelling is an unknown id to `check_status`, `get_logs`, `harvest_job` and `cleanup` (which touches nothing).",
+    "`memory_limit` is applied exactly in MiB at every size (1536 MiB is 1.5 GiB, never rounded to whole GiB).",
+    "`find_executions` is optional: `None` means the backend cannot list, and FIND-001 is n/a.",
 )
 
 #: The endings and shapes the checks run workloads through, in the order of the coverage table.

@@ -23,7 +23,7 @@ from executor_kit.job import ContainerJob
 from executor_kit.labels import RUN_LABEL
 from executor_kit.probe import PROBE_IMAGE, Probe
 
-__all__ = ["Finished", "Harness", "Scenario", "Spec", "TimeProfile", "parallel_map"]
+__all__ = ["Finished", "Harness", "NotApplicable", "Scenario", "Spec", "TimeProfile", "parallel_map"]
 
 TERMINAL = ("exited", "failed")
 
@@ -228,6 +228,30 @@ def _never_ended(execution_id: str, seen: list[str]) -> str:
     return f"{execution_id} to end (last statuses {seen[-3:]}{words})"
 
 
+def _capabilities(executor: ContainerExecutor) -> dict[str, bool] | None:
+    """``executor.get_capabilities()``, or ``None`` when it raises (CAPS-001 judges that).
+
+    Example:
+        >>> _capabilities(object()) is None  # type: ignore[arg-type]
+        True
+    """
+    try:
+        return dict(executor.get_capabilities())
+    except Exception:  # a broken get_capabilities is judged by its own clause
+        return None
+
+
+class NotApplicable(Exception):  # noqa: N818 - a verdict, not an error
+    """Raised by a check when the executor does not offer the optional feature its clause is about.
+
+    The clause's verdict is then ``n/a`` with this message.
+
+    Example:
+        >>> str(NotApplicable("find_executions returns None"))
+        'find_executions returns None'
+    """
+
+
 def _key(argv: Sequence[str], fields: dict[str, Any]) -> str:
     return repr((list(argv), sorted(fields.items())))
 
@@ -283,6 +307,8 @@ class Harness:
         #: Makes another executor instance of the same backend (``--executor`` sets it), for the
         #: clauses about ids across instances and about ``close()``.
         self.new_executor: Callable[[], ContainerExecutor] | None = None
+        #: What ``get_capabilities`` answered when the run began (``None`` if it raised); CAPS-002 compares.
+        self.capabilities_at_start = _capabilities(executor)
 
     def _go_on(self) -> None:
         if self.stopping.is_set():

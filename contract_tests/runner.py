@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from contract_tests.checks import SCENARIOS, load_checks
 from contract_tests.clauses import CLAUSES, Clause, clause_by_id  # noqa: F401 - used in doctests
-from contract_tests.harness import Harness
+from contract_tests.harness import Harness, NotApplicable
 from contract_tests.hooks import hook
 from executor_kit.base import ContainerExecutor
 from executor_kit.errors import (
@@ -114,6 +114,8 @@ def _unjudged(exc: BaseException) -> str:
 def _run_check(clause: Clause, harness: Harness, outcome: list[tuple[str, str]]) -> None:
     try:
         load_checks()[clause.id](harness)
+    except NotApplicable as exc:  # the executor does not offer the optional feature
+        outcome.append(("n/a", str(exc)))
     except BaseException as exc:  # every outcome becomes a verdict, even CancelledError
         outcome.append(_judge(exc))
     else:

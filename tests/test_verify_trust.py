@@ -13,12 +13,14 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
-from contract_tests import CLAUSES
+from contract_tests import CLAUSES, evaluate
 from contract_tests.checks.inputs import SECRET_VALUE
+from executor_kit.mock import MockExecutor
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = "tests.gallery.hostile"
@@ -137,3 +139,27 @@ def test_every_failing_sub_case_of_a_clause_is_reported(tmp_path: Path) -> None:
     assert "a str command: raised TypeError: can only join an iterable" in observed, observed
     assert "a negative memory limit: accepted and launched as 'mock-" in observed, observed
     assert "an empty image" not in observed
+
+
+class _CannotFind(MockExecutor):
+    """A backend that cannot list: ``find_executions`` returns None, as the base class does."""
+
+    def find_executions(self, labels: Mapping[str, str]) -> list[str] | None:  # type: ignore[override]
+        return None
+
+
+class _FindsSometimes(MockExecutor):
+    """Lists, except when asked for a label no execution has: then None instead of []."""
+
+    def find_executions(self, labels: Mapping[str, str]) -> list[str] | None:  # type: ignore[override]
+        return None if "kit-absent" in labels else super().find_executions(labels)
+
+
+def test_find_is_not_applicable_when_the_executor_cannot_list() -> None:
+    (result,) = evaluate(_CannotFind(), ["FIND-001"])
+    assert result.verdict == "n/a" and "find_executions returns None" in result.observed, result
+
+
+def test_find_answering_none_to_some_queries_only_fails() -> None:
+    (result,) = evaluate(_FindsSometimes(), ["FIND-001"])
+    assert result.verdict == "fail" and "a label it lacks" in result.observed, result

@@ -6,10 +6,13 @@ A check is a function taking the ``Harness``; it fails by raising
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 
 from contract_tests.clauses import clause_by_id
 from contract_tests.harness import Finished, Harness, Scenario, Spec
+from executor_kit.base import ContainerExecutor
+from executor_kit.probe import Probe
 
 __all__ = [
     "CHECKS",
@@ -21,6 +24,7 @@ __all__ = [
     "odd_ids",
     "same_output",
     "scenario",
+    "unique_prefix",
 ]
 
 Check = Callable[[Harness], None]
@@ -95,7 +99,7 @@ def _odd_ids(h: Harness) -> tuple[str, dict[str, str]]:
 
     name = f"kit-odd-{len(h.launched)}"
     virtual = getattr(h.executor.clock, "is_virtual", False)  # other checks' quiet periods move a virtual clock
-    _, real = h.start(Probe().out("resembled").sleep(1e6 if virtual else h.profile.long_sleep * 6), name=name)
+    _, real = h.start(Probe().out("resembled").sleep(1e6 if virtual else h.profile.long_sleep * 30), name=name)
     encoded = "".join(c if c.isalnum() else f"%{ord(c):02X}" for c in real)
     if encoded == real:
         encoded = f"%{ord(real[0]):02X}{real[1:]}"
@@ -107,6 +111,56 @@ def _odd_ids(h: Harness) -> tuple[str, dict[str, str]]:
         "its job name": name,
     }
     return real, odd
+
+
+@contextlib.contextmanager
+def unique_prefix(h: Harness) -> Iterator[tuple[ContainerExecutor, str, str]]:
+    """A backend holding a running execution that has written output: the executor, the id, a unique prefix of it.
+
+    A unique prefix is what Docker-style lookups resolve to the execution; to
+    the contract it is an unknown id. It is the prefix ``odd_ids`` gives, of its
+    running execution, when no other id the suite launched starts with it. Ids
+    too short for that (``mock-1``, ``mock-12``, ...) are taken from a backend of
+    their own: on a virtual clock a new instance of the executor's class on the
+    same clock (a ``MockExecutor`` instance is a backend of its own), holding
+    only this execution; it is cleaned up and closed after the block.
+
+    Example:
+        >>> from executor_kit import get_executor
+        >>> h = Harness(get_executor("mock"))
+        >>> [h.start(Probe()) for _ in range(12)] and None
+        >>> with unique_prefix(h) as (executor, real, prefix):
+        ...     executor is h.executor, real, prefix, executor.get_logs(real)
+        (False, 'mock-1', 'mock-', ('resembled\\n', ''))
+    """
+    real, odd = odd_ids(h)
+    prefix = odd["a prefix"]
+    shared = any(other.startswith(prefix) for other in h.launched if other != real)
+    fresh = _fresh_instance(h) if shared else None
+    if fresh is None:
+        yield h.executor, real, prefix
+        return
+    real = ""
+    try:
+        ok, real = fresh.launch_job(h.job(Probe().out("resembled").sleep(1e6)))
+        assert ok, f"launch_job refused a valid probe job: {real!r}"
+        fresh.clock.sleep(1.0)  # its output is written
+        yield fresh, real, real[:-1]
+    finally:
+        with contextlib.suppress(Exception):
+            fresh.cleanup(real)
+        with contextlib.suppress(Exception):
+            fresh.close()
+
+
+def _fresh_instance(h: Harness) -> ContainerExecutor | None:
+    """A new instance of the executor's class on its virtual clock (a backend of its own), if it can be built."""
+    if not getattr(h.executor.clock, "is_virtual", False):
+        return None
+    try:
+        return type(h.executor)(h.executor.config, clock=h.executor.clock)
+    except Exception:  # cannot be built from its config: the executor under test is used
+        return None
 
 
 def check(clause_id: str) -> Callable[[Check], Check]:

@@ -146,9 +146,10 @@ def _unknown_ids(h: Harness) -> dict[str, str]:
 @check("CANCEL-005")
 def cancel_unknown(h: Harness) -> None:
     real, _ = odd_ids(h)
+    unknown = _unknown_ids(h)  # first: it runs a workload to its end, while the real one may end on its own
     before = h.status(real)  # other clauses' checks may have ended it (a cleanup by prefix, say)
     problems = []
-    for what, execution_id in _unknown_ids(h).items():
+    for what, execution_id in unknown.items():
         try:
             result = h.executor.cancel(execution_id)
         except Exception as exc:  # the clause: raises nothing

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from contract_tests.checks import check
 from contract_tests.checks.inputs import SECRET_VALUE
 from contract_tests.harness import Harness, parallel_map
-from executor_kit.base import STANDARD_CAPABILITIES
+from executor_kit.base import STANDARD_CAPABILITIES, ContainerExecutor
 from executor_kit.errors import ExecutorError
 from executor_kit.job import ContainerJob
 from executor_kit.labels import RUN_LABEL
@@ -22,21 +23,61 @@ ODD_IDS = ("../../etc/passwd", "a\nb", "x" * 10_000, "%00", "id with spaces", "Ã
 
 @check("CAPS-001")
 def capability_shape(h: Harness) -> None:
-    capabilities = h.executor.get_capabilities()
-    assert isinstance(capabilities, dict), f"get_capabilities returned {type(capabilities).__name__}"
+    _standard_and_bool(h.executor.get_capabilities(), "get_capabilities")
+    for what, other in _partially_overridden(h):
+        try:
+            _standard_and_bool(other.get_capabilities(), f"with {what}, get_capabilities")
+        finally:
+            _close(other)
+
+
+def _standard_and_bool(capabilities: object, what: str) -> None:
+    assert isinstance(capabilities, dict), f"{what} returned {type(capabilities).__name__}"
     missing = sorted(set(STANDARD_CAPABILITIES) - set(capabilities))
-    assert not missing, f"missing standard keys: {missing}"
+    assert not missing, f"{what} is missing standard keys: {missing}"
     not_bool = {key: value for key, value in capabilities.items() if not isinstance(value, bool)}
-    assert not not_bool, f"non-bool capabilities: {not_bool}"
+    assert not not_bool, f"{what} has non-bool capabilities: {not_bool}"
+
+
+def _partially_overridden(h: Harness) -> Iterator[tuple[str, ContainerExecutor]]:
+    """New instances of the executor's class declaring one standard key (as it is): by config, and by subclass.
+
+    An override declares some keys; the others keep their standard values (it
+    merges, never replaces). A class that refuses the config key, or cannot be
+    built from the executor's config, shows nothing here.
+    """
+    kind = type(h.executor)
+    override = {"supports_secrets": bool(h.executor.get_capabilities().get("supports_secrets", False))}
+    shapes: dict[str, Callable[[], ContainerExecutor]] = {
+        f"a partial 'capabilities' config {override}": lambda: kind({**h.executor.config, "capabilities": override}),
+        f"a subclass declaring capabilities = {override}": lambda: type(
+            f"Partial{kind.__name__}", (kind,), {"capabilities": override}
+        )(h.executor.config),
+    }
+    for what, build in shapes.items():
+        try:
+            other = build()
+        except Exception:  # cannot be built this way: nothing to judge
+            continue
+        yield what, other
+
+
+def _close(executor: ContainerExecutor) -> None:
+    with contextlib.suppress(Exception):
+        executor.close()
 
 
 @check("CAPS-002")
 def capability_stable(h: Harness) -> None:
     answers = [h.executor.get_capabilities() for _ in range(3)]
     assert answers[0] == answers[1] == answers[2], f"get_capabilities changed between calls: {answers}"
-    h.settle()
-    later = h.executor.get_capabilities()
-    assert later == answers[0], f"get_capabilities changed after a quiet period: {answers[0]} then {later}"
+    first = h.capabilities_at_start
+    assert first is None or answers[0] == first, (
+        f"get_capabilities changed since the run began: {first} then {answers[0]}"
+    )
+    for passed in h.quiet_period():
+        later = h.executor.get_capabilities()
+        assert later == answers[0], f"get_capabilities changed after {passed:g} s of quiet: {answers[0]} then {later}"
 
 
 @check("ERRORS-001")

@@ -60,6 +60,11 @@ RUNS: dict[str, Spec] = {
     "empty": (Probe().has("KIT_EMPTY").env("KIT_EMPTY").out("|"), {"environment": {"KIT_EMPTY": ""}}),
     "argv": (_printing(ARGV_VALUES, "out"), {}),
     "secret": (Probe().env("KIT_SECRET"), {"secret_environment": {"KIT_SECRET": SECRET_VALUE}}),
+    # a secret and a plain variable of the same name: the secret wins (as job_environment merges them)
+    "secret over plain": (
+        Probe().env("KIT_SHADOWED"),
+        {"environment": {"KIT_SHADOWED": "the plain value"}, "secret_environment": {"KIT_SHADOWED": SECRET_VALUE}},
+    ),
 }
 
 
@@ -154,3 +159,8 @@ def generated_argv(h: Harness) -> None:
 def secrets_reach_workload(h: Harness) -> None:
     run = finished(h, RUNS["secret"])
     assert run.stdout == SECRET_VALUE + "\n", "the secret did not reach the workload intact"
+    shadowed = finished(h, RUNS["secret over plain"])
+    shown = "the plain value" if "plain value" in shadowed.stdout else "something else than the secret"
+    assert shadowed.stdout == SECRET_VALUE + "\n", (
+        f"with a plain variable of the same name, the workload saw {shown} (the secret wins)"
+    )

@@ -8,7 +8,7 @@ from typing import Any
 
 from contract_tests.checks import check
 from contract_tests.harness import Harness, parallel_map
-from executor_kit.errors import ExecutorConfigurationError
+from executor_kit.errors import ExecutorConfigurationError, ExecutorError
 from executor_kit.probe import MISSING_IMAGE, Probe
 
 __all__: list[str] = []
@@ -76,6 +76,30 @@ def launch_failure(h: Harness) -> None:
     assert isinstance(message, str) and message.strip(), f"the failure message {message!r} is empty"
     left = h.executor.find_executions(labels)
     assert not left, f"a failed launch left executions behind: {left}"
+    _beyond_quota(h)
+
+
+#: More than any backend grants one job: a quota (or the host's size) refuses it.
+QUOTA_CPUS = 1024
+
+
+def _beyond_quota(h: Harness) -> None:
+    """A job asking for more than the backend grants is a job-level failure: (False, message), or it runs."""
+    labels = _case_labels()
+    job = h.job(Probe().out("granted"), cpu_limit=QUOTA_CPUS, labels=labels)
+    try:
+        ok, message = h.executor.launch_job(job)
+    except ExecutorError as exc:
+        raise AssertionError(
+            f"a job asking for {QUOTA_CPUS} vCPUs (beyond any quota) raised {type(exc).__name__}: {exc}; "
+            "a job-level failure is (False, message)"
+        ) from exc
+    if ok:
+        h.record(message)  # granted: it runs, and the ledger cleans it up
+        return
+    assert isinstance(message, str) and message.strip(), f"the refusal of {QUOTA_CPUS} vCPUs has an empty message"
+    left = h.executor.find_executions(labels)
+    assert not left, f"a launch refused for its quota left executions behind: {left}"
 
 
 class _RawJob:

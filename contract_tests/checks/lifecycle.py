@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contract_tests.checks import check, finished, odd_ids, scenario
+from contract_tests.checks import check, finished, odd_ids, scenario, unique_prefix
 from contract_tests.harness import Harness, Spec
 from executor_kit.probe import Probe
 
@@ -44,6 +44,10 @@ def unknown_id(h: Harness) -> None:
     seen = {what: h.status(eid) for what, eid in odd.items()}
     wrong = {what: status for what, status in seen.items() if status != "not-found"}
     assert not wrong, f"ids resembling a real one read {wrong} (an id is the whole, exact id)"
+    with unique_prefix(h) as (executor, real, prefix):
+        status = executor.check_status(prefix)
+    value = getattr(status, "value", status)
+    assert value == "not-found", f"{prefix!r}, a unique prefix of the running {real!r}, read {value!r}"
 
 
 @check("STATUS-003")
@@ -140,6 +144,12 @@ def cleanup_unknown(h: Harness) -> None:
     assert all(answer is True for answer in answers.values()), f"cleanup of ids resembling a real one: {answers}"
     status = h.status(real)
     assert status != "not-found", f"cleaning up ids resembling {real!r} removed it"
+    with unique_prefix(h) as (executor, real, prefix):
+        result = executor.cleanup(prefix)
+        status = executor.check_status(real)
+    assert result is True, f"cleanup of {prefix!r}, a unique prefix of a real id, returned {result!r}"
+    value = getattr(status, "value", status)
+    assert value != "not-found", f"cleanup of {prefix!r}, a unique prefix of {real!r}, removed {real!r}"
 
 
 @check("CLEANUP-004")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contract_tests.checks import check, finished, odd_ids, same_output, scenario
+from contract_tests.checks import check, finished, odd_ids, same_output, scenario, unique_prefix
 from contract_tests.checks.lifecycle import late_in_life
 from contract_tests.harness import Harness, Spec
 from executor_kit.probe import Probe, interpret
@@ -121,3 +121,6 @@ def logs_unknown(h: Harness) -> None:
     answers = {what: h.executor.get_logs(eid) for what, eid in odd.items()}
     wrong = {what: logs for what, logs in answers.items() if logs != ("", "")}
     assert not wrong, f"get_logs of ids resembling a real one returned {wrong}"
+    with unique_prefix(h) as (executor, real, prefix):
+        logs = executor.get_logs(prefix)
+    assert logs == ("", ""), f"get_logs of {prefix!r}, a unique prefix of {real!r}, returned {logs!r}"

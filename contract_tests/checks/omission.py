@@ -14,7 +14,7 @@ import uuid
 from typing import Any
 
 from contract_tests.checks import check
-from contract_tests.harness import Harness
+from contract_tests.harness import Harness, NotApplicable
 from executor_kit.errors import ExecutorConfigurationError
 from executor_kit.job import ContainerJob
 from executor_kit.probe import MISSING_IMAGE, Probe
@@ -142,8 +142,10 @@ def find_matches_exactly(h: Harness) -> None:
         "a label it lacks": ({**mine, "kit-absent": "x"}, []),
     }
     answers = {what: h.executor.find_executions(labels) for what, (labels, _) in queries.items()}
-    if any(answer is None for answer in answers.values()):
-        return  # the backend cannot list (find_executions returns None): nothing to match
+    if all(answer is None for answer in answers.values()):
+        raise NotApplicable("find_executions returns None: the executor does not offer finding executions")
+    unanswered = sorted(what for what, answer in answers.items() if answer is None)
+    assert not unanswered, f"find_executions returned None for some queries only: {unanswered}"
     wrong = {what: answers[what] for what, (_, want) in queries.items() if sorted(answers[what] or []) != want}
     assert not wrong, f"find_executions answered {wrong}"
     _odd_value_found_as_given(h, tag)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from contract_tests.checks import check, finished, scenario
+from contract_tests.checks import check, scenario
 from contract_tests.harness import Finished, Harness, Spec, parallel_map
 from executor_kit.probe import Probe
 
@@ -17,6 +17,9 @@ RUNS: dict[str, Spec] = {
     # just over the limit (a swap allowance would let it live), with a timeout set too
     "just over": (Probe().alloc(48).out("survived"), {"memory_limit": 32, "timeout_seconds": 600}),
     "within": (Probe().alloc(24).out("survived"), {"memory_limit": 96}),
+    # a limit above a GiB that is not a whole number of GiB: applied exactly in MiB, never rounded to GiB
+    "within 1.5 GiB": (Probe().alloc(1280).out("survived"), {"memory_limit": 1536}),
+    "over 1.5 GiB": (Probe().alloc(1800).out("survived"), {"memory_limit": 1536}),
 }
 
 
@@ -73,18 +76,24 @@ def timeout_harvested(h: Harness) -> None:
 
 @check("LIMITS-001")
 def memory_limit_bounds(h: Harness) -> None:
-    for what, spec in (("96 MiB", RUNS["over"]), ("48 MiB (with a timeout set)", RUNS["just over"])):
-        run = finished(h, spec)
-        assert run.status == "failed", (
-            f"allocating {what} under a 32 MiB limit ended {run.status!r} (exit code {run.job.exit_code!r})"
-        )
-        assert "survived" not in run.stdout, f"allocating {what} under a 32 MiB limit went on"
-        assert run.job.status == "failed", f"the OOM-killed job ({what}) was harvested as {run.job.status!r}"
+    cases = {
+        "allocating 96 MiB under a 32 MiB limit": RUNS["over"],
+        "allocating 48 MiB under a 32 MiB limit (with a timeout set)": RUNS["just over"],
+        "allocating 1800 MiB under a 1536 MiB limit": RUNS["over 1.5 GiB"],
+    }
+    for what, run in zip(cases, h.run_many(cases.values()), strict=True):
+        assert run.status == "failed", f"{what} ended {run.status!r} (exit code {run.job.exit_code!r})"
+        assert "survived" not in run.stdout, f"{what}: the workload went on"
+        assert run.job.status == "failed", f"{what}: the OOM-killed job was harvested as {run.job.status!r}"
 
 
 @check("LIMITS-002")
 def memory_limit_in_mib(h: Harness) -> None:
-    run = finished(h, RUNS["within"])
-    assert (run.status, run.stdout) == ("exited", "survived\n"), (
-        f"allocating 24 MiB under a 96 MiB limit ended {run.status!r} with stdout {run.stdout!r}"
-    )
+    cases = {
+        "allocating 24 MiB under a 96 MiB limit": RUNS["within"],
+        "allocating 1280 MiB under a 1536 MiB limit": RUNS["within 1.5 GiB"],
+    }
+    for what, run in zip(cases, h.run_many(cases.values()), strict=True):
+        assert (run.status, run.stdout) == ("exited", "survived\n"), (
+            f"{what} ended {run.status!r} (exit code {run.job.exit_code!r}) with stdout {run.stdout!r}"
+        )
