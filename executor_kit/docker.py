@@ -45,7 +45,12 @@ killed with SIGKILL from outside; ``dead`` → ``failed``; ``removing`` or
 missing → ``not-found``. An external SIGKILL is told apart from a workload
 that itself exits 137 by the engine's ``kill`` event (looked up once per such
 container, then remembered); the engine keeps a bounded event history, so on a
-very busy engine an old external kill may read ``exited`` with code 137.
+very busy engine an old external kill may read ``exited`` with code 137. An OOM
+kill is told by the engine's ``oom`` event, heard live from before a
+memory-limited container is created (the ``OOMKilled`` flag alone is cleared
+when the engine handles the exit after the event). A workload killed within
+milliseconds of its start can die before the engine watches for OOM at all; the
+engine then reports nothing, and it reads ``exited`` with code 137.
 
 Cancel (``supports_cancel``): ``docker stop`` with ``cancel_grace``; the
 container, its state and its logs stay until ``cleanup``. A stopped container
