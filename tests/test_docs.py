@@ -220,6 +220,7 @@ def test_the_capability_rows_match_what_the_executors_declare() -> None:
         "docker": "docker",
         "cloudrun": "executor_kit.emulators.cloudrun:emulated_executor",
         "fargate": "executor_kit.emulators.fargate:emulated_executor",
+        "kubernetes": "executor_kit.emulators.kubernetes:emulated_executor",
     }
     rows = {
         cells[0]: cells[1:]
