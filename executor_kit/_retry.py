@@ -13,9 +13,23 @@ import dataclasses
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
-__all__ = ["RetryPolicy", "retry"]
+__all__ = ["RetryPolicy", "backoff_delay", "retry"]
 
 T = TypeVar("T")
+
+
+def backoff_delay(retry: int, *, initial: float, multiplier: float, maximum: float) -> float:
+    """Seconds before retry number ``retry`` (from 1): ``initial * multiplier ** (retry - 1)``, at most ``maximum``.
+
+    The one exponential backoff of the kit: the cloud executors' retries and
+    ``run_jobs``' relaunches both wait by it.
+
+    Example:
+        >>> [backoff_delay(n, initial=1, multiplier=2, maximum=5) for n in (1, 2, 3, 4)]
+        [1.0, 2.0, 4.0, 5.0]
+    """
+    exponent = min(max(0, retry - 1), 1000)  # beyond that the maximum has long applied
+    return float(min(maximum, initial * multiplier**exponent))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,10 +59,10 @@ class RetryPolicy:
             >>> list(RetryPolicy(attempts=1).delays())
             []
         """
-        delay = float(self.initial_backoff)
-        for _ in range(max(0, self.attempts - 1)):
-            yield min(delay, float(self.max_backoff))
-            delay *= self.multiplier
+        for retry in range(1, max(1, self.attempts)):
+            yield backoff_delay(
+                retry, initial=self.initial_backoff, multiplier=self.multiplier, maximum=self.max_backoff
+            )
 
 
 def retry(

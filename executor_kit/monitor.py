@@ -70,6 +70,7 @@ from typing import TYPE_CHECKING
 
 from executor_kit._launch_pool import LaunchPool
 from executor_kit._output_relay import OnOutput, OutputRelay
+from executor_kit._retry import backoff_delay
 from executor_kit.errors import (
     ExecutorConfigurationError,
     ExecutorConnectionError,
@@ -130,8 +131,7 @@ class Backoff:
             >>> Backoff(initial=0.5).delay(1)
             0.5
         """
-        exponent = min(max(0, retry - 1), 1000)  # beyond that the maximum has long applied
-        return float(min(self.maximum, self.initial * self.multiplier**exponent))
+        return backoff_delay(retry, initial=self.initial, multiplier=self.multiplier, maximum=self.maximum)
 
 
 @dataclasses.dataclass(frozen=True)
