@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from contract_tests.session import (
 )
 from executor_kit.base import ContainerExecutor
 from executor_kit.probe import PROBE_IMAGE
-from executor_kit.registry import resolve_executor
+from executor_kit.registry import import_from_working_directory, resolve_executor
 
 __all__ = ["run_verify"]
 
@@ -114,8 +113,7 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
+    import_from_working_directory()
     check_report_paths([getattr(args, name, None) for name in ("json", "junit", "markdown")])
     _prepare(resolve_executor(args.target, load_config(args.config)), args)
     collect = _Collect()

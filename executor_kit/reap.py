@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Mapping
 
 from executor_kit.base import ContainerExecutor
 from executor_kit.errors import ExecutorConfigurationError
 from executor_kit.labels import RUN_LABEL
-from executor_kit.registry import load_config, resolve_executor
+from executor_kit.registry import import_from_working_directory, load_config, resolve_executor
 
 __all__ = ["reap", "run_reap"]
 
@@ -66,7 +65,7 @@ def run_reap(args: argparse.Namespace) -> int:
         nothing to reap on mock
         0
     """
-    sys.path.insert(0, os.getcwd())
+    import_from_working_directory()
     config = load_config(args.config)
     chosen = bool(args.run_label) or getattr(args, "all", False)
     dry_run = args.dry_run or not chosen

@@ -13,6 +13,7 @@ import importlib
 import importlib.metadata
 import json
 import os
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ __all__ = [
     "ExecutorFactory",
     "available_executors",
     "get_executor",
+    "import_from_working_directory",
     "load_config",
     "load_object",
     "register_executor",
@@ -233,6 +235,20 @@ def resolve_executor(target: str, config: Mapping[str, Any] | None = None) -> Co
         raise
     except Exception as exc:
         raise ExecutorConfigurationError(f"{target} raised {type(exc).__name__}: {exc}") from exc
+
+
+def import_from_working_directory() -> None:
+    """Let ``module:callable`` targets name modules of the current directory, as ``python -m`` does.
+
+    The command-line entry points (``verify``, ``reap``) call it before they resolve a target.
+
+    Example:
+        >>> import_from_working_directory()
+        >>> os.getcwd() in sys.path
+        True
+    """
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
 
 
 def load_config(value: str | None) -> dict[str, Any]:
