@@ -27,7 +27,7 @@ from executor_kit.errors import (
     ExecutorError,
     ExecutorResourceError,
 )
-from executor_kit.labels import reserved_label_problem
+from executor_kit.labels import is_label_mapping
 
 __all__: list[str] = []
 
@@ -62,14 +62,6 @@ def _is_attempts(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 20
 
 
-def _is_labels(value: object) -> bool:
-    return (
-        isinstance(value, Mapping)
-        and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
-        and reserved_label_problem(value) is None
-    )
-
-
 def _is_flags(value: object) -> bool:
     return isinstance(value, Mapping) and all(isinstance(v, bool) for v in value.values())
 
@@ -97,7 +89,7 @@ SCHEMA: dict[str, tuple[Callable[[object], bool], str, Any]] = {
     "max_attempts": (_is_attempts, "an int from 1 to 20 (for 409/429/5xx answers)", 5),
     "image_pull_policy": (_is_optional_text, "None, 'Always', 'IfNotPresent' or 'Never'", None),
     "service_account": (_is_optional_text, "None or a service account name", None),
-    "labels": (_is_labels, "a dict[str, str] of labels for every job, none reserved for the kit", {}),
+    "labels": (is_label_mapping, "a dict[str, str] of labels for every job, none reserved for the kit", {}),
     "capabilities": (_is_flags, "a dict[str, bool] of capability overrides", {}),
     "harvest_cleans_up": (_is_bool, "a bool", False),
 }

@@ -125,7 +125,7 @@ from executor_kit.job import (
     secret_values,
     validate_job,
 )
-from executor_kit.labels import MANAGED_LABEL, NAME_LABEL, TIMEOUT_LABEL, kit_labels, reserved_label_problem
+from executor_kit.labels import MANAGED_LABEL, NAME_LABEL, TIMEOUT_LABEL, is_label_mapping, kit_labels
 from executor_kit.probe import PROBE_DIGEST_LABEL, probe_digest
 from executor_kit.probe.build import build_probe_image
 from executor_kit.redaction import SecretLogGuard, shown_config_value
@@ -185,14 +185,6 @@ def _is_optional_text(value: object) -> bool:
     return value is None or (isinstance(value, str) and bool(value.strip()))
 
 
-def _is_labels(value: object) -> bool:
-    return (
-        isinstance(value, Mapping)
-        and all(isinstance(key, str) and key and isinstance(item, str) for key, item in value.items())
-        and reserved_label_problem(value) is None
-    )
-
-
 def _is_tls_mapping(value: Mapping[Any, Any]) -> bool:
     paths = [value.get(key) for key in ("ca_cert", "client_cert", "client_key")]
     verify_ok = isinstance(value.get("verify", True), bool | str)
@@ -216,7 +208,7 @@ def _is_positive(value: object) -> bool:
 _RULES: dict[str, tuple[Callable[[object], bool], str]] = {
     "base_url": (_is_optional_text, "a daemon URL such as 'unix:///var/run/docker.sock' or None"),
     "tls": (_is_tls, f"True, False, None or a mapping of str paths with keys among {sorted(_TLS_KEYS)}"),
-    "labels": (_is_labels, "a dict[str, str] with non-empty keys, none of them reserved for the kit"),
+    "labels": (is_label_mapping, "a dict[str, str] with non-empty keys, none of them reserved for the kit"),
     "network": (_is_optional_text, "a network name or None"),
     "auto_remove": (lambda value: isinstance(value, bool), "a bool"),
     "pull_policy": (lambda value: value in PULL_POLICIES, f"one of {', '.join(PULL_POLICIES)}"),

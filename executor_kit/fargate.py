@@ -103,7 +103,7 @@ from executor_kit.errors import (
     ExecutorResourceError,
 )
 from executor_kit.job import JobLike, job_environment, mark_launched, record_result, secret_values, validate_job
-from executor_kit.labels import CLEANED_LABEL, NAME_LABEL, TIMEOUT_LABEL, kit_labels
+from executor_kit.labels import CLEANED_LABEL, NAME_LABEL, TIMEOUT_LABEL, is_label_mapping, kit_labels
 from executor_kit.redaction import SecretLogGuard, shown_config_value
 from executor_kit.status import ExecutionStatus, JobStatus
 
@@ -161,10 +161,6 @@ def _is_optional_text(value: object) -> bool:
 
 def _is_text_list(value: object) -> bool:
     return isinstance(value, list | tuple) and all(_is_text(item) for item in value)
-
-
-def _is_labels(value: object) -> bool:
-    return isinstance(value, Mapping) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
 
 
 def _is_flags(value: object) -> bool:
@@ -232,7 +228,7 @@ _SCHEMA: dict[str, tuple[Callable[[object], bool], str, Any]] = {
     "security_groups": (_is_text_list, "a list of security group ids", ()),
     "assign_public_ip": (_is_bool, "a bool", False),
     "platform_version": (_is_optional_text, "None or a Fargate platform version", None),
-    "labels": (_is_labels, "a dict[str, str] of tags for every task", {}),
+    "labels": (is_label_mapping, "a dict[str, str] of tags for every task, none reserved for the kit", {}),
     "capabilities": (_is_flags, "a dict[str, bool] of capability overrides", {}),
     "endpoint_url": (_is_endpoint, "None or an http(s):// URL", None),
     "profile": (_is_optional_text, "None or an AWS profile name", None),

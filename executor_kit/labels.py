@@ -30,6 +30,7 @@ __all__ = [
     "RESERVED_LABELS",
     "RUN_LABEL",
     "TIMEOUT_LABEL",
+    "is_label_mapping",
     "kit_labels",
     "reserved_label_problem",
     "timeout_text",
@@ -62,6 +63,20 @@ def timeout_text(seconds: float) -> str:
         ('5', '2.5')
     """
     return str(int(seconds)) if float(seconds).is_integer() else repr(float(seconds))
+
+
+def is_label_mapping(value: object) -> bool:
+    """Whether ``value`` can be an executor's configured ``labels``: str keys (non-empty) to str, none reserved.
+
+    Example:
+        >>> is_label_mapping({"team": "a"}), is_label_mapping({"": "a"}), is_label_mapping({MANAGED_LABEL: "true"})
+        (True, False, False)
+    """
+    return (
+        isinstance(value, Mapping)
+        and all(isinstance(key, str) and key and isinstance(item, str) for key, item in value.items())
+        and reserved_label_problem(value) is None
+    )
 
 
 def reserved_label_problem(labels: Mapping[str, str]) -> str | None:

@@ -35,6 +35,8 @@ GOOD: dict[str, Any] = {
         ({"security_groups": "sg-1"}, "security_groups"),
         ({"assign_public_ip": "yes"}, "assign_public_ip"),
         ({"labels": {"a": 1}}, "labels"),
+        ({"labels": {"": "a"}}, "labels"),
+        ({"labels": {"executor-kit-timeout-seconds": "-1"}}, "labels"),
         ({"capabilities": {"supports_secrets": "no"}}, "capabilities"),
         ({"max_attempts": 0}, "max_attempts"),
         ({"max_attempts": True}, "max_attempts"),
