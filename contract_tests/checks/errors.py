@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 from contract_tests.checks import check
 from contract_tests.checks.inputs import SECRET_VALUE
 from contract_tests.harness import Harness, parallel_map
+from contract_tests.logs import debug_records
 from executor_kit.base import STANDARD_CAPABILITIES, ContainerExecutor
 from executor_kit.errors import ExecutorError
 from executor_kit.job import ContainerJob
@@ -124,31 +123,9 @@ def _burst_of_status_calls(h: Harness) -> None:
     assert not stray, f"a burst of status calls {stray[0]} (only ExecutorError subclasses may escape)"
 
 
-class _Capture(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
-@contextmanager
-def _captured_logs() -> Iterator[_Capture]:
-    handler, root = _Capture(), logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
-        yield handler
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
-
-
 def _secret_surfaces(h: Harness) -> dict[str, str]:
     secret = {"KIT_SECRET": SECRET_VALUE}
-    with _captured_logs() as logs:
+    with debug_records() as logs:
         invalid = _refusal_text(h, _invalid(h.job(Probe(), secret_environment=secret)))
         failed = h.executor.launch_job(h.job(Probe(), image=MISSING_IMAGE, secret_environment=secret))
         if failed[0] is True:
@@ -165,7 +142,7 @@ def _secret_surfaces(h: Harness) -> dict[str, str]:
         "the refusal of an invalid job": invalid,
         "the secret job's launch answer": str(value),
         "repr(job)": repr(job),
-        "log records": "\n".join(logs.messages),
+        "log records": logs.text(),
     }
 
 
