@@ -48,9 +48,10 @@ container, then remembered); the engine keeps a bounded event history, so on a
 very busy engine an old external kill may read ``exited`` with code 137. An OOM
 kill is told by the engine's ``oom`` event, heard live from before a
 memory-limited container is created (the ``OOMKilled`` flag alone is cleared
-when the engine handles the exit after the event). A workload killed within
-milliseconds of its start can die before the engine watches for OOM at all; the
-engine then reports nothing, and it reads ``exited`` with code 137.
+when the engine handles the exit after the event). A workload OOM-killed right
+at its start (containerd attaches its OOM monitor only after the process has
+started) can die before the engine watches; the engine then reports nothing,
+and it reads ``exited`` with code 137. The probe's ``alloc`` waits a second first.
 
 Cancel (``supports_cancel``): ``docker stop`` with ``cancel_grace``; the
 container, its state and its logs stay until ``cleanup``. A stopped container

@@ -10,7 +10,9 @@ argv with ``interpret``. The argv is ``probe STEP...``, the steps run in order:
 ``env NAME``                  print the value of NAME (empty if unset) and a newline
 ``has NAME``                  print ``set`` or ``unset`` and a newline
 ``sleep SECONDS``             sleep (decimal seconds)
-``alloc MIB``                 allocate and touch MIB mebibytes, then free them
+``alloc MIB``                 allocate and touch MIB mebibytes, then free them (the
+                              image's script waits a second first, so a container
+                              engine is watching for OOM kills by then)
 ``lines STREAM COUNT WIDTH``  write COUNT lines to ``out`` or ``err``; line i is
                               ``str(i)`` padded with ``.`` to WIDTH characters
 ``raw STREAM TEXT``           write TEXT exactly (no newline added) to ``out`` or ``err``
