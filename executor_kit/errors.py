@@ -13,13 +13,19 @@ return from ``launch_job``. The tree::
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
+
 __all__ = [
+    "HTTP_STATUS_ERRORS",
     "ExecutorAuthenticationError",
     "ExecutorConfigurationError",
     "ExecutorConnectionError",
     "ExecutorError",
     "ExecutorNotSupportedError",
     "ExecutorResourceError",
+    "error_for_status",
+    "translated",
 ]
 
 
@@ -97,3 +103,73 @@ class ExecutorNotSupportedError(ExecutorError, NotImplementedError):
         >>> isinstance(ExecutorNotSupportedError("no cancel here"), NotImplementedError)
         True
     """
+
+
+# -- translation: one table and one context manager; backends keep only their vendor tables --
+
+HTTP_STATUS_ERRORS: Mapping[int, type[ExecutorError]] = {
+    401: ExecutorAuthenticationError,
+    403: ExecutorAuthenticationError,
+    429: ExecutorResourceError,
+}
+"""The HTTP statuses every backend reads the same way."""
+
+
+def error_for_status(
+    status: int,
+    vendor: Mapping[int, type[ExecutorError]] | None = None,
+    *,
+    client_error: type[ExecutorError] = ExecutorConfigurationError,
+    server_error: type[ExecutorError] = ExecutorConnectionError,
+) -> type[ExecutorError]:
+    """The error class for an HTTP answer.
+
+    The backend's own ``vendor`` table first, then :data:`HTTP_STATUS_ERRORS`;
+    otherwise 5xx and 0 (no answer at all) are ``server_error`` and any other
+    status ``client_error``.
+
+    Example:
+        >>> error_for_status(403).__name__, error_for_status(503).__name__, error_for_status(400).__name__
+        ('ExecutorAuthenticationError', 'ExecutorConnectionError', 'ExecutorConfigurationError')
+        >>> error_for_status(503, server_error=ExecutorResourceError).__name__
+        'ExecutorResourceError'
+    """
+    table = {**HTTP_STATUS_ERRORS, **(vendor or {})}
+    if status in table:
+        return table[status]
+    return server_error if status >= 500 or status == 0 else client_error
+
+
+@contextlib.contextmanager
+def translated(
+    backend: str,
+    classify: Callable[[Exception], type[ExecutorError] | None],
+    describe: Callable[[Exception], str],
+    *,
+    execution_id: str | None = None,
+) -> Iterator[None]:
+    """Re-raise what a backend's client raises as the matching ``ExecutorError``.
+
+    ``classify`` names the class for an exception, or ``None`` to let it pass
+    unchanged (a 404 the caller reads itself); ``describe`` writes the message
+    (with secrets already redacted). ``ExecutorError`` passes unchanged; the
+    new error is chained to the original.
+
+    Example:
+        >>> def classify(exc):
+        ...     return error_for_status(exc.args[0]) if isinstance(exc, LookupError) else None
+        >>> with translated("demo", classify, lambda exc: f"demo: HTTP {exc.args[0]}"):
+        ...     raise LookupError(401)
+        Traceback (most recent call last):
+        ...
+        executor_kit.errors.ExecutorAuthenticationError: demo: HTTP 401
+    """
+    try:
+        yield
+    except ExecutorError:
+        raise
+    except Exception as exc:
+        error = classify(exc)
+        if error is None:
+            raise
+        raise error(describe(exc), backend=backend, execution_id=execution_id) from exc
