@@ -29,7 +29,7 @@ import docker
 from contract_tests import CLAUSES
 from contract_tests.runner import new_harness
 from contract_tests.schedule import Schedule
-from executor_kit.docker import DockerExecutor
+from executor_kit.backends.docker.executor import DockerExecutor
 from executor_kit.job import ContainerJob
 from executor_kit.labels import MANAGED_LABEL, RUN_LABEL
 from executor_kit.probe import PROBE_IMAGE, Probe

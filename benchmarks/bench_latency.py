@@ -24,8 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from executor_kit.backends.mock import MockExecutor
 from executor_kit.clock import VirtualClock
-from executor_kit.mock import MockExecutor
 
 ROOT = Path(__file__).resolve().parent.parent
 LATENCY_ENV = "EXECUTOR_KIT_BENCH_LATENCY"

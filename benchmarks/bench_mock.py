@@ -26,8 +26,8 @@ from collections.abc import Callable
 from typing import Any
 
 from executor_kit import ContainerExecutor, ContainerJob, ExecutionStatus, VirtualClock
+from executor_kit.backends.mock import MockExecutor
 from executor_kit.job import JobLike, mark_launched, record_result, validate_job
-from executor_kit.mock import MockExecutor
 from executor_kit.probe import Probe
 
 MIB = 1024 * 1024

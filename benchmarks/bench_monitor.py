@@ -37,7 +37,7 @@ from executor_kit import (
     Probe,
     SystemClock,
 )
-from executor_kit.mock import Fault
+from executor_kit.backends.mock import Fault
 from executor_kit.monitor import Backoff, MonitorResult, run_jobs
 
 
@@ -136,7 +136,7 @@ class Timings:
 
 
 def docker_run(client: Any, count: int, concurrency: int, sleep: float, poll: float, workers: int) -> None:
-    from executor_kit.docker import DockerExecutor
+    from executor_kit.backends.docker.executor import DockerExecutor
     from executor_kit.probe.build import build_probe_image
 
     image = build_probe_image(client)

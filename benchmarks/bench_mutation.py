@@ -14,10 +14,10 @@ runner takes one test command; the two figures below need two oracles):
 - (b) the suite, then, for its survivors, the target's unit tests (stopping
   at the first failure).
 
-Targets: ``--target mock`` (default): ``executor_kit/mock/executor.py`` and
-``executor_kit/mock/outcomes.py``, unit tests ``tests/test_mock_*.py``.
+Targets: ``--target mock`` (default): ``executor_kit/backends/mock/executor.py`` and
+``executor_kit/backends/mock/outcomes.py``, unit tests ``tests/mock/test_mock_*.py``.
 ``--target docker``: the status / logs / harvest mapping functions of
-``executor_kit/docker.py`` (listed in ``DOCKER``), on the real engine, unit
+``executor_kit/backends/docker/executor.py`` (listed in ``DOCKER``), on the real engine, unit
 tests ``tests/docker/test_lifecycle.py`` and ``test_docker_conformance.py``;
 a suite run takes 20-40 s there, so use ``--sample``.
 
@@ -72,14 +72,14 @@ class Target:
 
 
 MOCK = Target(
-    ("executor_kit/mock/executor.py", "executor_kit/mock/outcomes.py"),
+    ("executor_kit/backends/mock/executor.py", "executor_kit/backends/mock/outcomes.py"),
     "mock",
     tuple(sorted(str(path) for path in (ROOT / "tests").glob("test_mock_*.py"))),
 )
 # The Docker executor's status / logs / harvest mapping: the functions that turn what the engine
 # reports into the contract's words. Killing them takes the real engine.
 DOCKER = Target(
-    ("executor_kit/docker.py",),
+    ("executor_kit/backends/docker/executor.py",),
     "docker",
     (str(ROOT / "tests/docker/test_lifecycle.py"), str(ROOT / "tests/docker/test_docker_conformance.py")),
     tuple(

@@ -1,7 +1,7 @@
 """The kit's own power: how much of the subtle gallery does the conformance suite catch?
 
 Runs the whole suite (in process, on the virtual clock) against every broken
-executor of ``tests/gallery/subtle/`` and prints, per clause family, how many
+executor of ``tests/conformance/gallery/subtle/`` and prints, per clause family, how many
 are caught by a MUST clause of their own family, caught only by a clause of
 another family, or not caught at all; then the totals and catch rate, and
 (with ``--list``) each entry not caught by its own family with the MUST
@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.gallery.subtle.power import MISSED, OTHER, OWN, Catch, judge_all
+from tests.conformance.gallery.subtle.power import MISSED, OTHER, OWN, Catch, judge_all
 
 COLUMNS = (OWN, OTHER, MISSED)
 

@@ -21,8 +21,8 @@ import pytest
 
 if TYPE_CHECKING:
     from contract_tests.harness import Harness
+    from executor_kit.backends.mock import MockExecutor
     from executor_kit.base import ContainerExecutor
-    from executor_kit.mock import MockExecutor
 
 __all__ = ["SUITE_MODULE", "contract_executor", "contract_harness", "mock_executor"]
 
@@ -145,7 +145,7 @@ def contract_harness(request: pytest.FixtureRequest, contract_executor: Containe
 
     Example:
         >>> from contract_tests.session import harness_session
-        >>> from executor_kit.mock import MockExecutor
+        >>> from executor_kit.backends.mock import MockExecutor
         >>> from executor_kit.probe import Probe
         >>> executor = MockExecutor()
         >>> with harness_session(executor, probe_image="registry.local/probe:1") as harness:
@@ -165,16 +165,16 @@ def mock_executor(request: pytest.FixtureRequest) -> Iterator[MockExecutor]:
     """A new ``MockExecutor`` on its own virtual clock, checked at teardown if asked.
 
     The config is the indirect parameter (``request.param``), if any; set-up and
-    teardown are ``executor_kit.mock.fixture.checked_mock_executor``'s.
+    teardown are ``executor_kit.backends.mock.fixture.checked_mock_executor``'s.
 
     Example:
         >>> from executor_kit import ContainerJob
-        >>> from executor_kit.mock.fixture import checked_mock_executor
+        >>> from executor_kit.backends.mock.fixture import checked_mock_executor
         >>> with checked_mock_executor() as executor:  # what a test without a parameter receives
         ...     executor.launch_job(ContainerJob(image="busybox"))
         (True, 'mock-1')
     """
-    from executor_kit.mock.fixture import checked_mock_executor
+    from executor_kit.backends.mock.fixture import checked_mock_executor
 
     with checked_mock_executor(getattr(request, "param", None)) as executor:
         yield executor

@@ -149,7 +149,7 @@ def configured_executor(stash: pytest.Stash) -> ContainerExecutor:
         pytest.fail.Exception: (fails the test) when there is none.
 
     Example:
-        >>> from executor_kit.mock import MockExecutor
+        >>> from executor_kit.backends.mock import MockExecutor
         >>> stash = pytest.Stash()
         >>> try:
         ...     configured_executor(stash)
@@ -244,7 +244,7 @@ def harness_session(executor: ContainerExecutor, *, probe_image: str = PROBE_IMA
     main thread.
 
     Example:
-        >>> from executor_kit.mock import MockExecutor
+        >>> from executor_kit.backends.mock import MockExecutor
         >>> from executor_kit.probe import Probe
         >>> executor, before = MockExecutor(), signal.getsignal(signal.SIGTERM)
         >>> try:
@@ -272,7 +272,7 @@ def harness_for(request: pytest.FixtureRequest, contract_executor: ContainerExec
     ``PROBE_IMAGE``.
 
     Example:
-        >>> from executor_kit.mock import MockExecutor
+        >>> from executor_kit.backends.mock import MockExecutor
         >>> from executor_kit.probe import Probe
         >>> executor = MockExecutor()
         >>> with harness_session(executor, probe_image="registry.local/probe:1") as harness:

@@ -2,10 +2,11 @@
 
 Every name here is defined, with its docs, in a submodule and keeps that
 module as ``__module__`` (``executor_kit.errors.ExecutorError``), so
-tracebacks and pickles name where it lives; ``tests/test_public_api.py``
+tracebacks and pickles name where it lives; ``tests/core/test_public_api.py``
 checks that ``__all__`` lists exactly these names.
 """
 
+from executor_kit.backends.mock import MockExecutor, Outcome, Rule
 from executor_kit.base import OPTIONAL_CAPABILITIES, STANDARD_CAPABILITIES, ContainerExecutor
 from executor_kit.clock import Clock, SystemClock, VirtualClock
 from executor_kit.errors import (
@@ -18,7 +19,6 @@ from executor_kit.errors import (
 )
 from executor_kit.job import ContainerJob, JobLike
 from executor_kit.labels import MANAGED_LABEL, RUN_LABEL
-from executor_kit.mock import MockExecutor, Outcome, Rule
 from executor_kit.monitor import run_jobs
 from executor_kit.probe import Probe
 from executor_kit.registry import available_executors, get_executor, register_executor, resolve_executor

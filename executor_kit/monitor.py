@@ -13,7 +13,7 @@ clock without a real second passing. One *tick* of the loop::
     report   on_progress(Progress(...))
     wait     executor.clock.sleep until the next poll or the next due retry
 
-Decisions, each tested in ``tests/test_monitor.py``:
+Decisions, each tested in ``tests/monitor/test_monitor.py``:
 
 * **Concurrency** counts every execution the monitor holds on the backend:
   launched and not yet settled, or settled but not yet cleaned up.

@@ -42,11 +42,11 @@ ExecutorFactory = Callable[[Mapping[str, Any]], ContainerExecutor]
 
 # name -> (import path, extra to install when the import fails)
 _BUILTINS: dict[str, tuple[str, str | None]] = {
-    "mock": ("executor_kit.mock:MockExecutor", None),
-    "docker": ("executor_kit.docker:DockerExecutor", "docker"),
-    "cloudrun": ("executor_kit.cloudrun:CloudRunExecutor", "cloudrun"),
-    "fargate": ("executor_kit.fargate:FargateExecutor", "fargate"),
-    "kubernetes": ("executor_kit.kubernetes:KubernetesExecutor", "kubernetes"),
+    "mock": ("executor_kit.backends.mock:MockExecutor", None),
+    "docker": ("executor_kit.backends.docker.executor:DockerExecutor", "docker"),
+    "cloudrun": ("executor_kit.backends.cloudrun.executor:CloudRunExecutor", "cloudrun"),
+    "fargate": ("executor_kit.backends.fargate.executor:FargateExecutor", "fargate"),
+    "kubernetes": ("executor_kit.backends.kubernetes.executor:KubernetesExecutor", "kubernetes"),
 }
 
 _registered: dict[str, ExecutorFactory] = {}
@@ -121,17 +121,17 @@ def load_object(path: str) -> Any:
         ExecutorConfigurationError: when the path is malformed or does not import.
 
     Example:
-        >>> from executor_kit.mock import MockExecutor
-        >>> load_object("executor_kit.mock:MockExecutor") is MockExecutor
+        >>> from executor_kit.backends.mock import MockExecutor
+        >>> load_object("executor_kit.backends.mock:MockExecutor") is MockExecutor
         True
-        >>> load_object("executor_kit.mock")
+        >>> load_object("executor_kit.labels")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        executor_kit.errors.ExecutorConfigurationError: 'executor_kit.mock' is not of the form 'package.module:callable'
-        >>> load_object("executor_kit.mock:Nope")  # doctest: +ELLIPSIS
+        executor_kit.errors.ExecutorConfigurationError: 'executor_kit.labels' is not of the form ...:callable'
+        >>> load_object("executor_kit.labels:Nope")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        executor_kit.errors.ExecutorConfigurationError: cannot import 'executor_kit.mock:Nope': ... no attribute 'Nope'
+        executor_kit.errors.ExecutorConfigurationError: cannot import 'executor_kit.labels:Nope': ... 'Nope'
     """
     module_name, _, attribute = path.partition(":")
     if not module_name or not attribute:

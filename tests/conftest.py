@@ -39,7 +39,7 @@ def _docker_client() -> Any:
     here), and the executor's transport closes it. A client whose ping fails is closed.
     """
     try:
-        from executor_kit.docker import DockerExecutor
+        from executor_kit.backends.docker.executor import DockerExecutor
 
         client = DockerExecutor().client
     except Exception as exc:  # any failure (the docker package missing, too) means: no usable engine here

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from executor_kit import ContainerJob, ExecutorConnectionError
-from executor_kit.mock import MockExecutor, Outcome
+from executor_kit.backends.mock import MockExecutor, Outcome
 
 from .app import JobReport, run_batch
 

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import pytest
 
 from contract_tests import ContractSuite
-from executor_kit.cloudrun import CloudRunExecutor
-from executor_kit.emulators.cloudrun import emulated_executor
+from executor_kit.backends.cloudrun.emulator import emulated_executor
+from executor_kit.backends.cloudrun.executor import CloudRunExecutor
 
 
 class TestEmulatedCloudRun(ContractSuite):

@@ -5,7 +5,7 @@
 a real cluster. The built-in executor runs the same suite in
 ``tests/kubernetes/test_kubernetes_conformance.py``:
 ``ContractSuite`` with ``contract_executor`` returning
-``executor_kit.emulators.kubernetes.emulated_executor()``.
+``executor_kit.backends.kubernetes.emulator.emulated_executor()``.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ import pytest
 
 from contract_tests import ContractSuite
 from executor_kit import VirtualClock
-from executor_kit.emulators.kubernetes import KubernetesEmulator
+from executor_kit.backends.kubernetes.emulator import KubernetesEmulator
+from executor_kit.backends.kubernetes.executor import KubernetesExecutor
 from executor_kit.job import JobLike
-from executor_kit.kubernetes import KubernetesExecutor
 
 
 class TeamExecutor(KubernetesExecutor):

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from executor_kit.backends.cloudrun.emulator import CloudRunEmulator
+from executor_kit.backends.cloudrun.executor import CloudRunExecutor
 from executor_kit.clock import VirtualClock
-from executor_kit.cloudrun import CloudRunExecutor
-from executor_kit.emulators.cloudrun import CloudRunEmulator
 
 
 @pytest.fixture

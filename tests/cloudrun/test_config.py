@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from executor_kit import get_executor
-from executor_kit.cloudrun import CloudRunExecutor, CloudRunSettings
+from executor_kit.backends.cloudrun.executor import CloudRunExecutor, CloudRunSettings
 from executor_kit.errors import ExecutorAuthenticationError, ExecutorConfigurationError
 
 BASE = {"project": "my-project", "region": "us-central1"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from executor_kit import MANAGED_LABEL, ContainerJob
-from executor_kit.cloudrun import CloudRunExecutor
-from executor_kit.emulators.cloudrun import CloudRunEmulator
+from executor_kit.backends.cloudrun.emulator import CloudRunEmulator
+from executor_kit.backends.cloudrun.executor import CloudRunExecutor
 from executor_kit.probe import PROBE_IMAGE, Probe
 
 ODD_ARGS = ['it\'s "quoted"', "line1\nline2", "ünïcødé ✓ 日本", "$(rm -rf /); `id` *.py", ""]

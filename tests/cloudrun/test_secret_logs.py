@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from executor_kit import ContainerJob
-from executor_kit.cloudrun import CloudRunExecutor
-from executor_kit.emulators.cloudrun import CloudRunEmulator
+from executor_kit.backends.cloudrun.emulator import CloudRunEmulator
+from executor_kit.backends.cloudrun.executor import CloudRunExecutor
 from executor_kit.probe import PROBE_IMAGE, Probe
 from tests.logcapture import SECRET, debug_records
 

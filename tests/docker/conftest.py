@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from executor_kit.backends.docker.executor import DockerExecutor
 from executor_kit.clock import SystemClock
-from executor_kit.docker import DockerExecutor
 from executor_kit.job import ContainerJob
 from executor_kit.probe import Probe
 from executor_kit.probe.build import build_probe_image

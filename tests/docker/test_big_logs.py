@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 
 import pytest
 
+from executor_kit.backends.docker.executor import DockerExecutor
 from executor_kit.clock import SystemClock
-from executor_kit.docker import DockerExecutor
 from executor_kit.job import ContainerJob
 from executor_kit.probe import Probe
 

@@ -37,7 +37,7 @@ from typing import Any
 import docker
 import pytest
 
-from executor_kit.docker import DockerExecutor
+from executor_kit.backends.docker.executor import DockerExecutor
 from executor_kit.errors import ExecutorConnectionError
 from executor_kit.job import ContainerJob
 from executor_kit.probe import Probe

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from contract_tests import ContractSuite
-from executor_kit.docker import DockerExecutor
+from executor_kit.backends.docker.executor import DockerExecutor
 
 pytestmark = pytest.mark.docker
 

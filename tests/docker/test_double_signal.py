@@ -74,7 +74,8 @@ def test_a_second_sigterm_during_teardown_does_not_abort_the_cleanup(verify_run:
     left = verify_run.containers()
     assert left == [], f"{len(left)} container(s) left after a second SIGTERM:\n{output}"
     # Whether a later signal lands during the cleanup depends on how long it takes (clauses run at once, so it can
-    # be over in well under a second); tests/test_plugin_signals.py checks the reporting itself, deterministically.
+    # be over in well under a second); tests/conformance/test_plugin_signals.py checks the reporting itself,
+    # deterministically.
     # after the cleanup the default handlers are back: a signal then may end the process at once
     assert code in (2, -signal.SIGTERM), f"exit {code}:\n{output}"
     assert "Traceback" not in output, output

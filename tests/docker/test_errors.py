@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from executor_kit.docker import DockerExecutor
+from executor_kit.backends.docker.executor import DockerExecutor
 from executor_kit.errors import (
     ExecutorAuthenticationError,
     ExecutorConfigurationError,

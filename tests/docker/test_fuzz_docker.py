@@ -18,11 +18,11 @@ import docker.errors
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 
+from executor_kit.backends.docker.executor import DockerExecutor
 from executor_kit.clock import SystemClock
-from executor_kit.docker import DockerExecutor
 from executor_kit.errors import ExecutorConfigurationError, ExecutorError
 from executor_kit.job import ContainerJob
-from tests.test_fuzz_inputs import HOSTILE_PAYLOAD, PAYLOADS, expected_output, probe_argv
+from tests.conformance.test_fuzz_inputs import HOSTILE_PAYLOAD, PAYLOADS, expected_output, probe_argv
 
 pytestmark = pytest.mark.docker
 

@@ -33,7 +33,7 @@ import pytest
 
 import executor_kit
 from contract_tests.session import SUITE_MODULE
-from executor_kit.docker import DockerExecutor
+from executor_kit.backends.docker.executor import DockerExecutor
 from executor_kit.job import ContainerJob
 from executor_kit.labels import MANAGED_LABEL, RUN_LABEL
 from executor_kit.probe import Probe

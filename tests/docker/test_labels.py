@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from executor_kit.docker import DockerExecutor
+from executor_kit.backends.docker.executor import DockerExecutor
 from executor_kit.errors import ExecutorConfigurationError
 from executor_kit.labels import CLEANED_LABEL, MANAGED_LABEL, NAME_LABEL, RESERVED_LABELS, RUN_LABEL, TIMEOUT_LABEL
 from executor_kit.probe import Probe

@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
+from executor_kit.backends.docker.executor import DockerExecutor
 from executor_kit.clock import SystemClock
-from executor_kit.docker import DockerExecutor
 from executor_kit.job import ContainerJob
 from executor_kit.probe import Probe
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from executor_kit.docker import DockerExecutor
+from executor_kit.backends.docker.executor import DockerExecutor
 from executor_kit.job import ContainerJob, JobLike
 from executor_kit.monitor import run_jobs
 from executor_kit.probe import Probe

@@ -18,7 +18,7 @@ import pytest
 
 import executor_kit.probe.build
 from contract_tests import CLAUSES
-from executor_kit.docker import DockerExecutor
+from executor_kit.backends.docker.executor import DockerExecutor
 from executor_kit.errors import ExecutorConfigurationError
 from executor_kit.probe import PROBE_DIR
 

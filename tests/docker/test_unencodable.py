@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from executor_kit.docker import DockerExecutor
-from tests.test_unencodable_input import UNENCODABLE, unencodable_job
+from executor_kit.backends.docker.executor import DockerExecutor
+from tests.core.test_unencodable_input import UNENCODABLE, unencodable_job
 
 pytestmark = pytest.mark.docker
 

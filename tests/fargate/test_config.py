@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from executor_kit import ExecutorConfigurationError, get_executor
-from executor_kit.fargate import FargateExecutor
+from executor_kit.backends.fargate.executor import FargateExecutor
 
 GOOD: dict[str, Any] = {
     "region": "eu-west-1",

@@ -16,8 +16,8 @@ from executor_kit import (
     ExecutorError,
     ExecutorResourceError,
 )
-from executor_kit.emulators.fargate import FargateEmulator
-from executor_kit.fargate import FargateExecutor
+from executor_kit.backends.fargate.emulator import FargateEmulator
+from executor_kit.backends.fargate.executor import FargateExecutor
 from executor_kit.probe import Probe
 
 ARN = "arn:aws:ecs:us-east-1:123456789012:task/c/0123456789abcdef0123456789abcdef"

@@ -5,8 +5,8 @@ from collections.abc import Callable
 import pytest
 
 from executor_kit import MANAGED_LABEL, ContainerJob, VirtualClock
-from executor_kit.emulators.fargate import FargateEmulator, emulated_executor
-from executor_kit.fargate import NAME_TAG, TIMEOUT_TAG, FargateExecutor
+from executor_kit.backends.fargate.emulator import FargateEmulator, emulated_executor
+from executor_kit.backends.fargate.executor import NAME_TAG, TIMEOUT_TAG, FargateExecutor
 from executor_kit.probe import Probe
 
 ODD_TEXT = "quote ' \" $(rm -rf /) ; *\nsecond line\tüñíçødé 🚀 \\n"

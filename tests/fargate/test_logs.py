@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from executor_kit import ContainerJob, VirtualClock
-from executor_kit.emulators.fargate import FargateEmulator
-from executor_kit.fargate import FargateExecutor
+from executor_kit.backends.fargate.emulator import FargateEmulator
+from executor_kit.backends.fargate.executor import FargateExecutor
 from executor_kit.probe import Probe
 
 

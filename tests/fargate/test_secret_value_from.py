@@ -8,9 +8,9 @@ from collections.abc import Callable
 import pytest
 
 from executor_kit import ContainerJob
-from executor_kit.emulators.fargate import FargateEmulator
+from executor_kit.backends.fargate.emulator import FargateEmulator
+from executor_kit.backends.fargate.executor import FargateExecutor
 from executor_kit.errors import ExecutorConfigurationError
-from executor_kit.fargate import FargateExecutor
 from executor_kit.probe import Probe
 from tests.logcapture import SECRET, debug_records
 

@@ -16,8 +16,8 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from executor_kit import ContainerJob, VirtualClock
-from executor_kit.emulators.fargate import FargateEmulator
-from executor_kit.fargate import CLEANED_TAG, TIMEOUT_REASON, FargateExecutor
+from executor_kit.backends.fargate.emulator import FargateEmulator
+from executor_kit.backends.fargate.executor import CLEANED_TAG, TIMEOUT_REASON, FargateExecutor
 from executor_kit.probe import Probe
 
 ARN = "arn:aws:ecs:us-east-1:123456789012:task/jobs/0123456789abcdef0123456789abcdef"

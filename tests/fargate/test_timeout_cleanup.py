@@ -3,8 +3,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from executor_kit import ContainerJob, VirtualClock
-from executor_kit.emulators.fargate import FargateEmulator
-from executor_kit.fargate import CLEANED_TAG, TIMEOUT_REASON, FargateExecutor
+from executor_kit.backends.fargate.emulator import FargateEmulator
+from executor_kit.backends.fargate.executor import CLEANED_TAG, TIMEOUT_REASON, FargateExecutor
 from executor_kit.probe import Probe
 
 

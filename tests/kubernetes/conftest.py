@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from executor_kit import ContainerJob, VirtualClock
-from executor_kit.emulators.kubernetes import KubernetesEmulator
-from executor_kit.kubernetes import KubernetesExecutor
+from executor_kit.backends.kubernetes.emulator import KubernetesEmulator
+from executor_kit.backends.kubernetes.executor import KubernetesExecutor
 from executor_kit.probe import PROBE_IMAGE
 
 _real_connect = socket.socket.connect

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from executor_kit import ContainerJob, VirtualClock, get_executor
-from executor_kit.emulators.kubernetes import KubernetesEmulator
+from executor_kit.backends.kubernetes.emulator import KubernetesEmulator
+from executor_kit.backends.kubernetes.executor import KubernetesExecutor
 from executor_kit.errors import ExecutorConfigurationError
-from executor_kit.kubernetes import KubernetesExecutor
 from executor_kit.probe import PROBE_IMAGE, Probe
 
 

@@ -9,9 +9,9 @@ import pytest
 from kubernetes import client as k8s_client
 from kubernetes.client.exceptions import ApiException
 
-from executor_kit.emulators._kubernetes_cluster import match
-from executor_kit.emulators.kubernetes import KubernetesEmulator
-from executor_kit.kubernetes import KubernetesExecutor
+from executor_kit.backends.kubernetes.cluster import match
+from executor_kit.backends.kubernetes.emulator import KubernetesEmulator
+from executor_kit.backends.kubernetes.executor import KubernetesExecutor
 from executor_kit.probe import MISSING_IMAGE, PROBE_IMAGE, Probe
 
 

@@ -8,14 +8,14 @@ from collections.abc import Callable
 import pytest
 
 from executor_kit import ContainerJob
-from executor_kit.emulators.kubernetes import KubernetesEmulator
+from executor_kit.backends.kubernetes.emulator import KubernetesEmulator
+from executor_kit.backends.kubernetes.executor import KubernetesExecutor
 from executor_kit.errors import (
     ExecutorAuthenticationError,
     ExecutorConfigurationError,
     ExecutorConnectionError,
     ExecutorResourceError,
 )
-from executor_kit.kubernetes import KubernetesExecutor
 from executor_kit.probe import Probe
 
 Make = Callable[..., KubernetesExecutor]

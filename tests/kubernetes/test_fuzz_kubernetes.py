@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from executor_kit import ContainerJob, VirtualClock
-from executor_kit.emulators.kubernetes import KubernetesEmulator
-from executor_kit.kubernetes import KubernetesExecutor
+from executor_kit.backends.kubernetes.emulator import KubernetesEmulator
+from executor_kit.backends.kubernetes.executor import KubernetesExecutor
 from executor_kit.probe import PROBE_IMAGE
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\0"), max_size=40)

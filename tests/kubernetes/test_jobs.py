@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from executor_kit import ContainerJob
-from executor_kit.emulators._kubernetes_cluster import ApiError, through_model
-from executor_kit.emulators.kubernetes import KubernetesEmulator
-from executor_kit.kubernetes import KubernetesExecutor
+from executor_kit.backends.kubernetes.cluster import ApiError, through_model
+from executor_kit.backends.kubernetes.emulator import KubernetesEmulator
+from executor_kit.backends.kubernetes.executor import KubernetesExecutor
 from executor_kit.probe import MISSING_IMAGE, Probe
 from executor_kit.reap import reap
 from tests.conftest import RUN_ID

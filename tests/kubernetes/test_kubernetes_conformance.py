@@ -10,9 +10,9 @@ import pytest
 
 from contract_tests import CLAUSES, ContractSuite
 from contract_tests.runner import evaluate
+from executor_kit.backends.kubernetes import emulator as kubernetes
 from executor_kit.base import OPTIONAL_CAPABILITIES, ContainerExecutor
 from executor_kit.cli import main
-from executor_kit.emulators import kubernetes
 
 
 class TestEmulatedKubernetes(ContractSuite):
@@ -26,7 +26,7 @@ class TestEmulatedKubernetes(ContractSuite):
 
 def test_verify_kubernetes_emulator_passes_every_must_clause(tmp_path: Path) -> None:
     report = tmp_path / "kubernetes.json"
-    code = main(["verify", "executor_kit.emulators.kubernetes:emulated_executor", "--json", str(report)])
+    code = main(["verify", "executor_kit.backends.kubernetes.emulator:emulated_executor", "--json", str(report)])
     data = json.loads(report.read_text())
     must = [c for c in data["clauses"] if c["level"] == "MUST"]
     assert code == 0
