@@ -19,6 +19,7 @@ from executor_kit.status import JobStatus
 __all__ = [
     "ContainerJob",
     "JobLike",
+    "already_harvested",
     "describe_job",
     "job_environment",
     "mark_launched",
@@ -34,8 +35,7 @@ class JobLike(Protocol):
     """The attributes an executor reads and writes on a job.
 
     Any object with them works, such as an application's own ORM model; no
-    subclassing needed. ``tests/test_job.py::test_plain_class_satisfies_protocol``
-    checks that a plain class is accepted end to end.
+    subclassing needed.
 
     Example:
         >>> isinstance(ContainerJob(image="busybox"), JobLike)
@@ -266,6 +266,26 @@ def mark_launched(job: JobLike, execution_id: str, started_at: dt.datetime) -> N
     job.external_execution_id = execution_id
     job.status = JobStatus.RUNNING.value
     job.started_at = started_at
+
+
+_HARVESTED = frozenset(
+    status.value for status in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.TIMEOUT, JobStatus.CANCELLED)
+)
+
+
+def already_harvested(job: JobLike) -> bool:
+    """Whether ``harvest_job`` already recorded a result on ``job`` (a final status, exit code and end time).
+
+    Example:
+        >>> job = ContainerJob(image="x")
+        >>> already_harvested(job)
+        False
+        >>> end = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+        >>> record_result(job, exit_code=0, stdout="", stderr="", completed_at=end)
+        >>> already_harvested(job)
+        True
+    """
+    return str(job.status) in _HARVESTED and job.exit_code is not None and job.completed_at is not None
 
 
 def _result_status(exit_code: int, *, timed_out: bool, cancelled: bool) -> JobStatus:
