@@ -51,6 +51,7 @@ from executor_kit import MANAGED_LABEL, ContainerExecutor, ExecutionStatus
 from executor_kit.errors import ExecutorConfigurationError
 from executor_kit.job import JobLike, job_environment, mark_launched, record_result, validate_job
 from executor_kit.probe import PROBE_DIR, PROBE_IMAGE
+from executor_kit.settings import Settings, setting
 
 __all__ = ["LocalProcessExecutor"]
 
@@ -109,6 +110,24 @@ def _kill_group(execution: _Execution) -> None:
         execution.waiter.join()
 
 
+def _is_image_table(value: object) -> bool:
+    return isinstance(value, Mapping) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class LocalProcessSettings(Settings):
+    """The executor's options, checked once by ``from_mapping``.
+
+    Example:
+        >>> LocalProcessSettings.from_mapping({"workdir": "/tmp"}).workdir
+        '/tmp'
+    """
+
+    backend = "local_process"
+    images: Mapping[str, str] = setting(_is_image_table, "a dict of image name -> directory", {})
+    workdir: str | None = setting(lambda value: isinstance(value, str) and bool(value), "a directory path", None)
+
+
 class LocalProcessExecutor(ContainerExecutor):
     """Runs each job as a local process group.
 
@@ -134,23 +153,14 @@ class LocalProcessExecutor(ContainerExecutor):
 
     def __init__(self, config: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(config, **kwargs)
-        unknown = sorted(set(self.config) - {"images", "workdir"})
-        if unknown:
-            raise ExecutorConfigurationError(f"LocalProcessExecutor: unknown config keys {unknown}")
-        self.images = {PROBE_IMAGE: str(PROBE_DIR), **self.config.get("images", {})}
-        self.workdir = self.config.get("workdir") or tempfile.gettempdir()
+        self.settings = LocalProcessSettings.from_mapping(self.config)
+        self.images = {PROBE_IMAGE: str(PROBE_DIR), **self.settings.images}
+        self.workdir = self.settings.workdir or tempfile.gettempdir()
         self._executions: dict[str, _Execution] = {}
         self._lock = threading.Lock()
 
-    @property
-    def name(self) -> str:
-        """The registered name (``local_process``).
-
-        Example:
-            >>> LocalProcessExecutor().name
-            'local_process'
-        """
-        return "local_process"
+    #: The registered name, what errors, reports and time profiles go by.
+    name = "local_process"
 
     # -- launch ------------------------------------------------------------
     def _argv(self, job: JobLike) -> list[str]:

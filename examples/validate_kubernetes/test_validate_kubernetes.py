@@ -29,9 +29,7 @@ class TeamExecutor(KubernetesExecutor):
     def __init__(self, config: Mapping[str, Any], **kwargs: Any) -> None:
         super().__init__({**config, "labels": {"team": "data"}}, **kwargs)
 
-    @property
-    def name(self) -> str:
-        return "team-kubernetes"
+    name = "team-kubernetes"
 
     def launch_job(self, job: JobLike) -> tuple[bool, str]:
         if not job.image:
