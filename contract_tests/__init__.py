@@ -15,11 +15,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from contract_tests.clauses import CLAUSES, Clause, Level, clause_by_id
-    from contract_tests.harness import Harness, TimeProfile
+    from contract_tests.clause import Clause, Level
+    from contract_tests.clauses import CLAUSES, clause_by_id
+    from contract_tests.harness import Harness
     from contract_tests.report import Report
     from contract_tests.runner import ClauseResult, evaluate, run_clause
     from contract_tests.suite import ContractSuite
+    from contract_tests.timing import TimeProfile
 
 __all__ = [
     "CLAUSES",

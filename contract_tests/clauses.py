@@ -7,70 +7,11 @@ clause without a check fails the kit's own tests.
 
 from __future__ import annotations
 
-import dataclasses
-import enum
+from contract_tests.clause import Clause, make_clause
 
-__all__ = ["CLAUSES", "QUICK", "SUITE_PROFILES", "Clause", "Level", "clause_by_id", "families", "in_profile"]
+__all__ = ["CLAUSES", "clause_by_id", "families"]
 
-
-class Level(str, enum.Enum):
-    """How binding a clause is: a failed MUST fails ``executor-kit verify``.
-
-    Example:
-        >>> Level.MUST == "MUST"
-        True
-    """
-
-    MUST = "MUST"
-    SHOULD = "SHOULD"
-
-
-@dataclasses.dataclass(frozen=True)
-class Clause:
-    """One verifiable promise of the contract.
-
-    Example:
-        >>> clause_by_id("STATUS-002").family, clause_by_id("STATUS-002").level.value
-        ('STATUS', 'MUST')
-    """
-
-    id: str
-    level: Level
-    statement: str
-    hint: str
-    capability: str | None = None
-    #: Whether passing the check demonstrates the capability (for "works anyway").
-    shows_capability: bool = True
-    #: Whether the check needs the backend to itself (load, leaks): judged after the others, one at a time.
-    alone: bool = False
-    #: The conformance hook the check needs (``contract_tests.hooks``); without it the clause is n/a.
-    hook: str | None = None
-
-    @property
-    def family(self) -> str:
-        """The prefix of the id (``LOGS`` for ``LOGS-003``).
-
-        Example:
-            >>> clause_by_id("LOGS-003").family
-            'LOGS'
-        """
-        return self.id.rsplit("-", 1)[0]
-
-
-def _c(
-    id_: str,
-    level: str,
-    statement: str,
-    hint: str,
-    capability: str | None = None,
-    *,
-    shows: bool = True,
-    alone: bool = False,
-    hook: str | None = None,
-) -> Clause:
-    return Clause(id_, Level(level), statement, hint, capability, shows, alone, hook)
-
-
+_c = make_clause
 _LIMITS = "supports_resource_limits"
 _SECRETS = "supports_secrets"
 _CANCEL = "supports_cancel"
@@ -613,40 +554,6 @@ CLAUSES: tuple[Clause, ...] = (
 )
 
 _BY_ID = {clause.id: clause for clause in CLAUSES}
-
-#: The suite's named profiles. ``quick``: the clauses of ``QUICK``, generated inputs at a fifth of
-#: their counts; ``standard``: every clause; ``full``: every clause, generated inputs at four times.
-SUITE_PROFILES = ("quick", "standard", "full")
-
-#: One clause of every family, each one launch round trip deep: a downstream project's CI smoke test.
-QUICK = frozenset(
-    {
-        "LAUNCH-001",
-        "STATUS-001",
-        "LOGS-001",
-        "HARVEST-001",
-        "CLEANUP-001",
-        "ENV-001",
-        "ARGV-001",
-        "TIMEOUT-001",
-        "LIMITS-002",
-        "CAPS-001",
-        "ERRORS-002",
-        "SECRETS-001",
-        "MODEL-001",
-        "LEAKS-001",
-    }
-)
-
-
-def in_profile(clause: Clause, profile: str) -> bool:
-    """Whether the named suite profile judges ``clause``.
-
-    Example:
-        >>> in_profile(clause_by_id("LOGS-002"), "quick"), in_profile(clause_by_id("LOGS-002"), "full")
-        (False, True)
-    """
-    return profile != "quick" or clause.id in QUICK
 
 
 def clause_by_id(clause_id: str) -> Clause:

@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from contract_tests.clauses import CLAUSES, clause_by_id, in_profile
+from contract_tests.clause import in_profile
+from contract_tests.clauses import CLAUSES, clause_by_id
 from contract_tests.report import Report
 from contract_tests.runner import ClauseResult
 

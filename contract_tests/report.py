@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from importlib import metadata
 from xml.etree import ElementTree as ET
 
-from contract_tests.clauses import Level, in_profile
+from contract_tests.clause import Level, in_profile
 from contract_tests.runner import VERDICTS, ClauseResult
 
 __all__ = ["Report"]

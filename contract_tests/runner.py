@@ -12,7 +12,8 @@ import time
 from collections.abc import Iterable
 
 from contract_tests.checks import SCENARIOS, load_checks
-from contract_tests.clauses import CLAUSES, Clause, clause_by_id  # noqa: F401 - used in doctests
+from contract_tests.clause import Clause
+from contract_tests.clauses import CLAUSES, clause_by_id  # noqa: F401 - used in doctests
 from contract_tests.harness import Harness, NotApplicable
 from contract_tests.hooks import hook
 from executor_kit.base import ContainerExecutor

@@ -19,8 +19,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from contract_tests.clauses import Clause, clause_by_id  # noqa: F401 - used in doctests
-from contract_tests.harness import Harness, parallel_map
+from contract_tests.clause import Clause
+from contract_tests.clauses import clause_by_id  # noqa: F401 - used in doctests
+from contract_tests.harness import Harness
+from contract_tests.parallel import parallel_map
 from contract_tests.runner import ClauseResult, run_clause
 
 __all__ = ["Schedule", "judge"]

@@ -22,7 +22,8 @@ from typing import Any
 
 import pytest
 
-from contract_tests.clauses import CLAUSES, clause_by_id, in_profile
+from contract_tests.clause import in_profile
+from contract_tests.clauses import CLAUSES, clause_by_id
 from contract_tests.harness import Harness
 from contract_tests.ledger import Ledger
 from contract_tests.plugin import SUITE_MODULE

@@ -21,7 +21,8 @@ from typing import ClassVar
 
 import pytest
 
-from contract_tests.clauses import CLAUSES, Clause
+from contract_tests.clause import Clause
+from contract_tests.clauses import CLAUSES
 from contract_tests.harness import Harness
 from contract_tests.ledger import result_property
 from contract_tests.runner import ClauseResult

@@ -7,8 +7,9 @@ from collections.abc import Callable, Iterator
 
 from contract_tests.checks import check
 from contract_tests.checks.inputs import SECRET_VALUE
-from contract_tests.harness import Harness, parallel_map
+from contract_tests.harness import Harness
 from contract_tests.logs import debug_records
+from contract_tests.parallel import parallel_map
 from executor_kit.base import STANDARD_CAPABILITIES, ContainerExecutor
 from executor_kit.errors import ExecutorError
 from executor_kit.job import ContainerJob

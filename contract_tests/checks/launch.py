@@ -7,7 +7,8 @@ import uuid
 from typing import Any
 
 from contract_tests.checks import check
-from contract_tests.harness import Harness, parallel_map
+from contract_tests.harness import Harness
+from contract_tests.parallel import parallel_map
 from executor_kit.errors import ExecutorConfigurationError, ExecutorError
 from executor_kit.probe import MISSING_IMAGE, Probe
 

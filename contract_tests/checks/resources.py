@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from contract_tests.checks import check, scenario
-from contract_tests.harness import Finished, Harness, Spec, parallel_map
+from contract_tests.harness import Finished, Harness, Spec
+from contract_tests.parallel import parallel_map
 from executor_kit.probe import Probe
 
 __all__: list[str] = []

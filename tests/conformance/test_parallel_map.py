@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from contract_tests.harness import parallel_map
+from contract_tests.parallel import parallel_map
 
 
 def test_each_item_is_mapped_once_in_order() -> None:

@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-from contract_tests.harness import TimeProfile
+from contract_tests.timing import TimeProfile
 from executor_kit import ContainerExecutor, MockExecutor
 
 BACKENDS = {
