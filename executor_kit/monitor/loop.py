@@ -26,7 +26,8 @@ from executor_kit.status import ExecutionStatus, JobStatus
 
 if TYPE_CHECKING:
     from executor_kit.base import ContainerExecutor
-    from executor_kit.monitor.options import _Options
+    from executor_kit.monitor.options import RunJobsSettings
+    from executor_kit.monitor.output_relay import OnOutput
 
 __all__ = ["TRANSIENT_ERRORS"]
 
@@ -88,10 +89,21 @@ def _set_reason(job: JobLike, reason: str) -> None:
 class _Run:
     """The state of one ``run_jobs`` call and its steps, each a few lines."""
 
-    def __init__(self, executor: ContainerExecutor, jobs: tuple[JobLike, ...], options: _Options) -> None:
+    def __init__(
+        self,
+        executor: ContainerExecutor,
+        jobs: tuple[JobLike, ...],
+        settings: RunJobsSettings,
+        *,
+        on_progress: Callable[[Progress], object] | None,
+        on_output: OnOutput | None,
+        cleanup: bool,
+    ) -> None:
         self.executor = executor
         self.clock = executor.clock
-        self.options = options
+        self.settings = settings
+        self.on_progress = on_progress
+        self.cleanup = cleanup
         self.jobs = jobs
         self.fresh: deque[_Entry] = deque(_Entry(index, job) for index, job in enumerate(jobs))
         self.retries: list[tuple[float, int, _Entry]] = []
@@ -104,13 +116,13 @@ class _Run:
         self.pool: LaunchPool | None = None
         self.batch: list[_Entry] = []
         self.started = self.clock.monotonic()
-        self.ends = None if options.deadline is None else self.started + options.deadline
+        self.ends = None if settings.deadline is None else self.started + settings.deadline
         self.cancels = _declares_cancel(executor)
-        self.relay = None if options.on_output is None else OutputRelay(executor, options.on_output)
+        self.relay = None if on_output is None else OutputRelay(executor, on_output)
 
     # -- the loop ----------------------------------------------------------------------------
     def run(self) -> MonitorResult:
-        workers = self.options.launch_workers
+        workers = self.settings.launch_workers
         with contextlib.closing(LaunchPool(workers)) if workers > 1 else contextlib.nullcontext() as pool:
             self.pool = pool
             try:
@@ -155,7 +167,7 @@ class _Run:
 
     # -- the run deadline --------------------------------------------------------------------
     def _expire(self) -> None:
-        reason = f"run_jobs deadline of {self.options.deadline:g} s passed"
+        reason = f"run_jobs deadline of {self.settings.deadline:g} s passed"
         for execution_id, entry in list(self.running.items()):
             self._stop_unfinished(execution_id, entry, reason)
         for entry in [*self.fresh, *(item[2] for item in self.retries)]:
@@ -207,7 +219,7 @@ class _Run:
     def _poll_failed(self, exc: ExecutorError) -> None:
         self.poll_errors += 1
         self.failed_polls += 1
-        limit = self.options.max_poll_failures
+        limit = self.settings.max_poll_failures
         if limit is not None and self.failed_polls >= limit:
             raise exc
 
@@ -222,7 +234,7 @@ class _Run:
             self.poll_errors += 1
             return
         if done:
-            self._settle(execution_id, entry, release=self.options.cleanup)
+            self._settle(execution_id, entry, release=self.cleanup)
         else:
             self._harvest_missed(execution_id, entry)
 
@@ -230,7 +242,7 @@ class _Run:
         entry.misses += 1
         if entry.misses >= _HARVEST_MISSES:
             self._fail(entry, f"harvest_job kept returning False for ended execution {execution_id}")
-            self._settle(execution_id, entry, release=self.options.cleanup)
+            self._settle(execution_id, entry, release=self.cleanup)
 
     def _vanished(self, execution_id: str, entry: _Entry) -> None:
         self._fail(entry, f"execution {execution_id} disappeared (not-found) before it was harvested")
@@ -238,7 +250,7 @@ class _Run:
 
     def _stop_overdue(self, execution_id: str, entry: _Entry) -> None:
         timeout = entry.job.timeout_seconds
-        reason = f"timeout: still running {self.options.timeout_grace:g} s after its {timeout:g} s timeout"
+        reason = f"timeout: still running {self.settings.timeout_grace:g} s after its {timeout:g} s timeout"
         self._stop_unfinished(execution_id, entry, f"{reason}; stopped by the monitor", JobStatus.TIMEOUT)
 
     def _stop_unfinished(
@@ -289,7 +301,7 @@ class _Run:
 
     def _free_slots(self) -> int:
         held = len(self.running) + len(self.releasing)
-        return min(self.options.concurrency - held, self.options.launch_workers)
+        return min(self.settings.concurrency - held, self.settings.launch_workers)
 
     def _ready(self, count: int) -> list[_Entry]:
         batch: list[_Entry] = []
@@ -350,7 +362,7 @@ class _Run:
         self.running[execution_id] = entry
         timeout = entry.job.timeout_seconds
         if timeout is not None:
-            entry.deadline = self.clock.monotonic() + timeout + self.options.timeout_grace
+            entry.deadline = self.clock.monotonic() + timeout + self.settings.timeout_grace
 
     def _refused(self, entry: _Entry, message: str) -> None:
         self._fail(entry, message or "launch_job refused the job without a message")
@@ -358,11 +370,11 @@ class _Run:
         self.failed += 1
 
     def _retry_later(self, entry: _Entry, exc: ExecutorError) -> None:
-        if entry.attempts >= self.options.max_launch_attempts:
+        if entry.attempts >= self.settings.max_launch_attempts:
             name = type(exc).__name__
             self._refused(entry, f"launch failed {entry.attempts} times; last error: {name}: {exc}")
             return
-        due = self.clock.monotonic() + self.options.backoff.delay(entry.attempts)
+        due = self.clock.monotonic() + self.settings.backoff.delay(entry.attempts)
         heapq.heappush(self.retries, (due, entry.index, entry))
 
     # -- report and wait ---------------------------------------------------------------------
@@ -372,8 +384,8 @@ class _Run:
         return Progress(pending, len(self.running), self.finished, self.failed, elapsed)
 
     def _report(self) -> None:
-        if self.options.on_progress is not None:
-            self.options.on_progress(self.progress())
+        if self.on_progress is not None:
+            self.on_progress(self.progress())
 
     def _wait(self) -> None:
         delay = self._delay()
@@ -381,7 +393,7 @@ class _Run:
             self.clock.sleep(delay)
 
     def _delay(self) -> float:
-        waits = [self.options.poll_interval] if (self.running or self.releasing or self.fresh) else []
+        waits = [self.settings.poll_interval] if (self.running or self.releasing or self.fresh) else []
         if self.retries:
             waits.append(self.retries[0][0] - self.clock.monotonic())
         if self.ends is not None and waits:

@@ -1,21 +1,49 @@
-"""The options of ``run_jobs`` and their checks, and ``Backoff``, the waits between launch attempts."""
+"""The options of ``run_jobs``, checked by the kit's one settings mechanism, and ``Backoff``."""
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Mapping
+from typing import TypeGuard
 
 from executor_kit._retry import backoff_delay
 from executor_kit.errors import ExecutorConfigurationError
-from executor_kit.monitor.output_relay import OnOutput
-from executor_kit.monitor.result import Progress
+from executor_kit.settings import Settings, setting
 
 __all__ = ["Backoff"]
 
 
-def _config_error(message: str) -> ExecutorConfigurationError:
-    return ExecutorConfigurationError(f"run_jobs: {message}")
+def _is_number(value: object) -> TypeGuard[float]:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_seconds(value: object) -> bool:
+    return _is_number(value) and value >= 0
+
+
+def _is_factor(value: object) -> bool:
+    return _is_number(value) and value >= 1
+
+
+def _is_positive(value: object) -> bool:
+    return _is_number(value) and value > 0
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _is_count_or_none(value: object) -> bool:
+    return value is None or _is_count(value)
+
+
+def _is_positive_or_none(value: object) -> bool:
+    return value is None or _is_positive(value)
+
+
+_SECONDS = "a finite number >= 0"
+_INTERVAL = "a finite number > 0"
+_COUNT = "an int >= 1"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,17 +62,22 @@ class Backoff:
     Example:
         >>> [Backoff(initial=1, multiplier=2, maximum=5).delay(n) for n in (1, 2, 3, 4)]
         [1.0, 2.0, 4.0, 5.0]
+        >>> Backoff(multiplier=0.5)
+        Traceback (most recent call last):
+        ...
+        executor_kit.errors.ExecutorConfigurationError: Backoff 'multiplier' must be a finite number >= 1, got 0.5
     """
 
-    initial: float = 1.0
-    multiplier: float = 2.0
-    maximum: float = 60.0
+    initial: float = setting(_is_seconds, _SECONDS, 1.0)
+    multiplier: float = setting(_is_factor, "a finite number >= 1", 2.0)
+    maximum: float = setting(_is_seconds, _SECONDS, 60.0)
 
     def __post_init__(self) -> None:
-        for field in ("initial", "multiplier", "maximum"):
-            _check_seconds(f"Backoff.{field}", getattr(self, field))
-        if self.multiplier < 1:
-            raise _config_error(f"Backoff.multiplier must be at least 1, got {self.multiplier!r}")
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if not field.metadata["check"](value):
+                expected = field.metadata["expected"]
+                raise ExecutorConfigurationError(f"Backoff {field.name!r} must be {expected}, got {value!r}")
 
     def delay(self, retry: int) -> float:
         """Seconds to wait before retry number ``retry`` (from 1).
@@ -56,67 +89,33 @@ class Backoff:
         return backoff_delay(retry, initial=self.initial, multiplier=self.multiplier, maximum=self.maximum)
 
 
-# -- option checks ---------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RunJobsSettings(Settings):
+    """The checked options of one ``run_jobs`` call (its arguments say what each means).
 
+    ``run_jobs`` passes every option, so none has a default here but ``backoff``
+    (``None`` is ``Backoff()``); an explicit ``None`` elsewhere is refused unless
+    the option allows it.
 
-def _check_seconds(name: str, value: object) -> None:
-    number = isinstance(value, int | float) and not isinstance(value, bool)
-    if not number or not math.isfinite(value) or value < 0:  # type: ignore[arg-type,operator]
-        raise _config_error(f"{name} must be a finite number >= 0, got {value!r}")
+    Example:
+        >>> options = dict(concurrency=2, poll_interval=1, max_launch_attempts=5, timeout_grace=10,
+        ...                max_poll_failures=None, launch_workers=1, deadline=None)
+        >>> RunJobsSettings.from_mapping({**options, "backoff": None}).backoff
+        Backoff(initial=1.0, multiplier=2.0, maximum=60.0)
+        >>> RunJobsSettings.from_mapping({**options, "concurrency": 0})
+        Traceback (most recent call last):
+        ...
+        executor_kit.errors.ExecutorConfigurationError: run_jobs config 'concurrency' must be an int >= 1, got 0
+    """
 
+    backend = "run_jobs"
 
-def _check_count(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise _config_error(f"{name} must be an int >= 1, got {value!r}")
-
-
-def _check_interval(name: str, value: object) -> None:
-    _check_seconds(name, value)
-    if value == 0:
-        raise _config_error(f"{name} must be positive, got {value!r}")
-
-
-def _check_optional_count(name: str, value: object) -> None:
-    if value is not None:
-        _check_count(name, value)
-
-
-def _check_deadline(name: str, value: object) -> None:
-    if value is not None:
-        _check_interval(name, value)
-
-
-def _check_backoff(name: str, value: object) -> None:
-    if not isinstance(value, Backoff):
-        raise _config_error(f"{name} must be a Backoff, got {value!r}")
-
-
-_CHECKS: Mapping[str, Callable[[str, object], None]] = {
-    "concurrency": _check_count,
-    "poll_interval": _check_interval,
-    "max_launch_attempts": _check_count,
-    "backoff": _check_backoff,
-    "timeout_grace": _check_seconds,
-    "max_poll_failures": _check_optional_count,
-    "launch_workers": _check_count,
-    "deadline": _check_deadline,
-}
-
-
-@dataclasses.dataclass(frozen=True)
-class _Options:
-    concurrency: int
-    poll_interval: float
-    max_launch_attempts: int
-    backoff: Backoff
-    timeout_grace: float
-    max_poll_failures: int | None
-    launch_workers: int
-    on_progress: Callable[[Progress], object] | None
-    cleanup: bool
-    deadline: float | None = None
-    on_output: OnOutput | None = None
-
-    def __post_init__(self) -> None:
-        for name, check in _CHECKS.items():
-            check(name, getattr(self, name))
+    concurrency: int = setting(_is_count, _COUNT)
+    poll_interval: float = setting(_is_positive, _INTERVAL)
+    max_launch_attempts: int = setting(_is_count, _COUNT)
+    # setting() returns a dataclasses.field, and a Backoff is frozen: the shared default cannot change
+    backoff: Backoff = setting(lambda value: isinstance(value, Backoff), "a Backoff", Backoff())  # noqa: RUF009
+    timeout_grace: float = setting(_is_seconds, _SECONDS)
+    max_poll_failures: int | None = setting(_is_count_or_none, f"{_COUNT} or None (never give up)")
+    launch_workers: int = setting(_is_count, _COUNT)
+    deadline: float | None = setting(_is_positive_or_none, f"{_INTERVAL} or None (no deadline)")

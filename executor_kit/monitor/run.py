@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from executor_kit.errors import ExecutorConfigurationError
 from executor_kit.job import JobLike
 from executor_kit.monitor.loop import _Run
-from executor_kit.monitor.options import Backoff, _config_error, _Options
+from executor_kit.monitor.options import Backoff, RunJobsSettings
 from executor_kit.monitor.output_relay import OnOutput
 from executor_kit.monitor.result import MonitorResult, Progress
 
@@ -20,7 +21,7 @@ __all__ = ["run_jobs"]
 def _unique(jobs: Iterable[JobLike]) -> tuple[JobLike, ...]:
     given = tuple(jobs)
     if len({id(job) for job in given}) != len(given):
-        raise _config_error("the same job object appears more than once (it would run twice)")
+        raise ExecutorConfigurationError("run_jobs: the same job object appears more than once (it would run twice)")
     return given
 
 
@@ -91,17 +92,17 @@ def run_jobs(
         >>> result.counts, result.elapsed, mock.live_executions()
         ({'completed': 3, 'failed': 3}, 9.0, [])
     """
-    options = _Options(
-        concurrency=concurrency,
-        poll_interval=poll_interval,
-        max_launch_attempts=max_launch_attempts,
-        backoff=Backoff() if backoff is None else backoff,
-        timeout_grace=timeout_grace,
-        max_poll_failures=max_poll_failures,
-        launch_workers=launch_workers,
-        on_progress=on_progress,
-        cleanup=cleanup,
-        deadline=deadline,
-        on_output=on_output,
+    settings = RunJobsSettings.from_mapping(
+        {
+            "concurrency": concurrency,
+            "poll_interval": poll_interval,
+            "max_launch_attempts": max_launch_attempts,
+            "backoff": backoff,
+            "timeout_grace": timeout_grace,
+            "max_poll_failures": max_poll_failures,
+            "launch_workers": launch_workers,
+            "deadline": deadline,
+        }
     )
-    return _Run(executor, _unique(jobs), options).run()
+    run = _Run(executor, _unique(jobs), settings, on_progress=on_progress, on_output=on_output, cleanup=cleanup)
+    return run.run()
