@@ -5,7 +5,8 @@
     pyproject.toml                    entry point NAME in the group executor_kit.executors
     README.md
     NAME_executor/__init__.py
-    NAME_executor/executor.py         NameExecutor(ContainerExecutor), every method a stub
+    NAME_executor/executor.py         NameSettings (its options, two examples with defaults) and
+                                      NameExecutor(ContainerExecutor), every method a stub
     tests/test_conformance.py         the conformance suite in a few lines
 
 Each stub raises ``NotImplementedError`` with a hint and the clauses it serves,
@@ -35,7 +36,8 @@ from executor_kit.registry import available_executors
 
 __all__ = ["TEMPLATES", "class_name", "kit_source", "render", "run_init"]
 
-#: Where the templates live: ``__NAME__``, ``__CLASS__``, ``__PACKAGE__`` and ``__DIST__`` are replaced.
+#: Where the templates live: ``__NAME__``, ``__CLASS__``, ``__SETTINGS__``, ``__PACKAGE__`` and ``__DIST__``
+#: are replaced.
 TEMPLATES = Path(__file__).resolve().with_name("scaffold_templates")
 
 # generated path (with __PACKAGE__) -> template file
@@ -50,14 +52,14 @@ _LAYOUT = {
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
 
-def class_name(name: str) -> str:
-    """The executor class for an executor name: CamelCase plus ``Executor``.
+def class_name(name: str, *, suffix: str = "Executor") -> str:
+    """A class name for an executor name: CamelCase plus ``suffix``.
 
     Example:
-        >>> class_name("my_backend"), class_name("k8s")
-        ('MyBackendExecutor', 'K8sExecutor')
+        >>> class_name("my_backend"), class_name("k8s"), class_name("k8s", suffix="Settings")
+        ('MyBackendExecutor', 'K8sExecutor', 'K8sSettings')
     """
-    return "".join(part[:1].upper() + part[1:] for part in name.split("_")) + "Executor"
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_")) + suffix
 
 
 def _substitutions(name: str) -> dict[str, str]:
@@ -65,6 +67,7 @@ def _substitutions(name: str) -> dict[str, str]:
         "__PACKAGE__": f"{name.lower()}_executor",
         "__DIST__": f"{name.lower().replace('_', '-')}-executor",
         "__CLASS__": class_name(name),
+        "__SETTINGS__": class_name(name, suffix="Settings"),
         "__NAME__": name,
     }
 

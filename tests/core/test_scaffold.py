@@ -190,6 +190,29 @@ def test_the_entry_point_makes_get_executor_work_after_install(scaffolded: Scaff
     assert done.stdout.split() == [f"{NAME}_executor.executor", CLASS, NAME, "True"]
 
 
+def test_the_generated_settings_refuse_a_misspelt_key_through_get_executor(scaffolded: Scaffolded) -> None:
+    code = (
+        "import executor_kit\n"
+        "try:\n"
+        f"    executor_kit.get_executor({NAME!r}, {{'endpont': 'http://x'}})\n"
+        "except executor_kit.ExecutorConfigurationError as exc:\n"
+        "    print(exc)\n"
+    )
+    done = _checked([str(scaffolded.python), "-c", code])
+    assert done.stdout.strip() == (
+        f"{NAME} config 'endpont' is not a known setting (did you mean 'endpoint'?); known: endpoint, request_timeout"
+    )
+
+
+def test_the_generated_executor_examples_run(scaffolded: Scaffolded) -> None:
+    module = f"{NAME}_executor/executor.py"
+    done = _run(
+        [str(scaffolded.python), "-m", "pytest", "-p", "no:cacheprovider", "--doctest-modules", module],
+        cwd=scaffolded.root,
+    )
+    assert done.returncode == 0 and "2 passed" in done.stdout, done.stdout
+
+
 def test_the_install_stayed_in_its_venv(scaffolded: Scaffolded) -> None:
     from importlib.metadata import entry_points
 

@@ -536,7 +536,7 @@ def test_any_joblike_works_including_a_plain_class() -> None:
 )
 def test_bad_options_are_refused_before_anything_runs(option: str, value: Any) -> None:
     mock = MockExecutor()
-    with pytest.raises(ExecutorConfigurationError, match=f"run_jobs: {option}"):
+    with pytest.raises(ExecutorConfigurationError, match=f"run_jobs config {option!r}"):
         run_jobs(mock, [probe_job(Probe())], **{option: value})
     assert len(mock.journal) == 0
 
