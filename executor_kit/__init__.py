@@ -19,7 +19,7 @@ from executor_kit.errors import (
 )
 from executor_kit.job import ContainerJob, JobLike
 from executor_kit.labels import MANAGED_LABEL, RUN_LABEL
-from executor_kit.monitor import run_jobs
+from executor_kit.monitor import MonitorResult, run_jobs
 from executor_kit.probe import Probe
 from executor_kit.registry import available_executors, get_executor, register_executor, resolve_executor
 from executor_kit.status import ExecutionStatus, JobStatus
@@ -42,6 +42,7 @@ __all__ = [
     "JobLike",
     "JobStatus",
     "MockExecutor",
+    "MonitorResult",
     "Outcome",
     "Probe",
     "Rule",

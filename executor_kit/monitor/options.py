@@ -114,7 +114,7 @@ class RunJobsSettings(Settings):
     poll_interval: float = setting(_is_positive, _INTERVAL)
     max_launch_attempts: int = setting(_is_count, _COUNT)
     # setting() returns a dataclasses.field, and a Backoff is frozen: the shared default cannot change
-    backoff: Backoff = setting(lambda value: isinstance(value, Backoff), "a Backoff", Backoff())  # noqa: RUF009
+    backoff: Backoff = setting(lambda value: isinstance(value, Backoff), "a Backoff", Backoff())
     timeout_grace: float = setting(_is_seconds, _SECONDS)
     max_poll_failures: int | None = setting(_is_count_or_none, f"{_COUNT} or None (never give up)")
     launch_workers: int = setting(_is_count, _COUNT)
