@@ -79,7 +79,15 @@ from executor_kit.backends.kubernetes import support as sup
 from executor_kit.base import ContainerExecutor
 from executor_kit.clock import Clock
 from executor_kit.errors import ExecutorConfigurationError
-from executor_kit.job import JobLike, mark_launched, record_result, redact, secret_values, validate_job
+from executor_kit.job import (
+    JobLike,
+    already_harvested,
+    mark_launched,
+    record_result,
+    redact,
+    secret_values,
+    validate_job,
+)
 from executor_kit.labels import MANAGED_LABEL, kit_labels
 from executor_kit.status import ExecutionStatus
 
@@ -527,7 +535,7 @@ class KubernetesExecutor(ContainerExecutor):
         execution_id = job.external_execution_id
         if not execution_id:
             return False
-        if obs.already_harvested(job):
+        if already_harvested(job):
             return True
         return self._record(job, execution_id)
 
