@@ -12,7 +12,7 @@ import json
 import os
 import re
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import urllib3.exceptions
@@ -20,13 +20,8 @@ from kubernetes import client as k8s_client
 from kubernetes import config as _k8s_config
 from kubernetes.client.exceptions import ApiException
 
-from executor_kit.errors import (
-    ExecutorAuthenticationError,
-    ExecutorConfigurationError,
-    ExecutorConnectionError,
-    ExecutorError,
-    ExecutorResourceError,
-)
+from executor_kit import errors
+from executor_kit.errors import ExecutorConfigurationError, ExecutorConnectionError, ExecutorError, error_for_status
 from executor_kit.labels import is_label_mapping
 
 __all__: list[str] = []
@@ -205,24 +200,14 @@ def _namespace_missing(exc: ApiException) -> bool:
     return exc.status == 404 and details.get("kind") == "namespaces"
 
 
-_STATUS_CLASSES: dict[int, type[ExecutorError]] = {
-    400: RejectedError,
-    409: RejectedError,
-    422: RejectedError,
-    401: ExecutorAuthenticationError,
-    403: ExecutorAuthenticationError,
-    429: ExecutorResourceError,
-    0: ExecutorConnectionError,
-    500: ExecutorConnectionError,
-}
+_VENDOR_ERRORS: Mapping[int, type[ExecutorError]] = {400: RejectedError, 409: RejectedError, 422: RejectedError}
 
 
 def error_class(exc: ApiException) -> type[ExecutorError]:
     """The ``ExecutorError`` subclass for an API answer (a quota 403 is a rejected job, not an auth error)."""
-    status = int(exc.status or 0)
     if is_quota(exc):
         return RejectedError
-    return _STATUS_CLASSES.get(500 if status >= 500 else status, ExecutorConfigurationError)
+    return error_for_status(int(exc.status or 0), _VENDOR_ERRORS)
 
 
 def is_retryable(exc: ApiException) -> bool:
@@ -241,26 +226,25 @@ def retry_after(exc: ApiException) -> float | None:
 _NETWORK_ERRORS: tuple[type[BaseException], ...] = (urllib3.exceptions.HTTPError, OSError)
 
 
-@contextlib.contextmanager
-def translated(operation: str, execution_id: str | None = None) -> Iterator[None]:
+def translated(operation: str, execution_id: str | None = None) -> contextlib.AbstractContextManager[None]:
     """Re-raise the client's errors from ``operation`` as the matching ``ExecutorError``."""
-    try:
-        yield
-    except ExecutorError:
-        raise
-    except ApiException as exc:
-        raise _api_error(exc, operation, execution_id) from exc
-    except _NETWORK_ERRORS as exc:
-        message = f"Kubernetes {operation} failed: the API server cannot be reached: {_one_line(exc)}"
-        raise ExecutorConnectionError(message, backend=BACKEND, execution_id=execution_id) from exc
+    return errors.translated(
+        BACKEND, _classify, lambda exc: f"Kubernetes {operation} failed: {_describe(exc)}", execution_id=execution_id
+    )
 
 
-def _api_error(exc: ApiException, operation: str, execution_id: str | None) -> ExecutorError:
+def _classify(exc: Exception) -> type[ExecutorError] | None:
+    if isinstance(exc, ApiException):
+        return ExecutorConfigurationError if _namespace_missing(exc) else error_class(exc)
+    return ExecutorConnectionError if isinstance(exc, _NETWORK_ERRORS) else None
+
+
+def _describe(exc: Exception) -> str:
+    if not isinstance(exc, ApiException):
+        return f"the API server cannot be reached: {_one_line(exc)}"
     if _namespace_missing(exc):
-        message = f"Kubernetes {operation} failed: the namespace does not exist ({api_message(exc)})"
-        return ExecutorConfigurationError(message, backend=BACKEND, execution_id=execution_id)
-    message = f"Kubernetes {operation} failed: HTTP {exc.status}: {api_message(exc)}"
-    return error_class(exc)(message, backend=BACKEND, execution_id=execution_id)
+        return f"the namespace does not exist ({api_message(exc)})"
+    return f"HTTP {exc.status}: {api_message(exc)}"
 
 
 def is_not_found(exc: BaseException) -> bool:
