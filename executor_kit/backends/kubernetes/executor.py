@@ -76,6 +76,7 @@ from kubernetes.client.exceptions import ApiException
 from executor_kit._retry import RetryPolicy, retry
 from executor_kit.backends.kubernetes import observe as obs
 from executor_kit.backends.kubernetes import support as sup
+from executor_kit.backends.kubernetes.settings import KubernetesSettings, make_api_client
 from executor_kit.base import ContainerExecutor
 from executor_kit.clock import Clock
 from executor_kit.errors import ExecutorConfigurationError
@@ -122,16 +123,8 @@ class KubernetesExecutor(ContainerExecutor):
     """Runs jobs as Kubernetes Jobs; see the module docstring for the design.
 
     Args:
-        config: Settings (mapping), all optional. Connection: ``kubeconfig``
-            (path; default ``$KUBECONFIG`` or ``~/.kube/config``) and
-            ``context``, or ``in_cluster: true``, or ``host`` (+ ``token``);
-            ``verify_ssl``; ``namespace`` (default ``default``). Jobs:
-            ``ttl_seconds_after_finished``, ``grace_period_seconds`` (10),
-            ``image_pull_policy``, ``service_account``, ``labels`` (on every
-            Job). Behaviour: ``split_log_streams`` (the cluster serves the
-            ``stream`` log option), ``launch_wait_seconds`` (30),
-            ``poll_interval`` (1), ``request_timeout`` (30), ``max_attempts``
-            (5), ``harvest_cleans_up``, ``capabilities`` (overrides).
+        config: Settings (mapping), all optional: the options of
+            ``KubernetesSettings`` (connection, namespace, job defaults, waits).
         clock: Where deadlines, waits and timestamps are read.
         api_client: A ready ``kubernetes.client.ApiClient`` to use instead of
             building one from ``config``.
@@ -160,12 +153,12 @@ class KubernetesExecutor(ContainerExecutor):
         self, config: Mapping[str, Any] | None = None, *, clock: Clock | None = None, api_client: Any = None
     ) -> None:
         super().__init__(config, clock=clock)
-        self.settings = sup.settings_from(self.config)
-        self.api_client = api_client if api_client is not None else sup.make_api_client(self.settings)
+        self.settings = KubernetesSettings.from_mapping(self.config)
+        self.api_client = api_client if api_client is not None else make_api_client(self.settings)
         self.batch: Any = k8s_client.BatchV1Api(self.api_client)
         self.core: Any = k8s_client.CoreV1Api(self.api_client)
         self._kept: dict[str, tuple[str, str]] = {}  # logs of workloads stopped at their timeout
-        self._policy = RetryPolicy(attempts=self.settings["max_attempts"], initial_backoff=0.5, max_backoff=8.0)
+        self._policy = RetryPolicy(attempts=self.settings.max_attempts, initial_backoff=0.5, max_backoff=8.0)
 
     @property
     def namespace(self) -> str:
@@ -177,7 +170,7 @@ class KubernetesExecutor(ContainerExecutor):
             'batch'
             >>> ex.close()
         """
-        return str(self.settings["namespace"])
+        return self.settings.namespace
 
     def get_capabilities(self) -> dict[str, bool]:
         """The standard keys plus ``separates_output_streams`` (``split_log_streams``), with overrides.
@@ -189,8 +182,8 @@ class KubernetesExecutor(ContainerExecutor):
             (False, True)
             >>> ex.close()
         """
-        streams = {"separates_output_streams": bool(self.settings["split_log_streams"])}
-        return {**super().get_capabilities(), **streams, **self.settings["capabilities"]}
+        streams = {"separates_output_streams": self.settings.split_log_streams}
+        return {**super().get_capabilities(), **streams, **self.settings.capabilities}
 
     # ------------------------------------------------------------------ calls
 
@@ -201,7 +194,7 @@ class KubernetesExecutor(ContainerExecutor):
 
         def attempt() -> Any:
             try:
-                return method(*args, _request_timeout=self.settings["request_timeout"], _preload_content=False, **kw)
+                return method(*args, _request_timeout=self.settings.request_timeout, _preload_content=False, **kw)
             except ApiException as exc:
                 return exc
 
@@ -240,7 +233,7 @@ class KubernetesExecutor(ContainerExecutor):
             return str(exc)
         names = [*job.environment, *getattr(job, "secret_environment", {})]
         problem = sup.env_name_problem(names)
-        return problem or sup.encode_labels(kit_labels(job, self.settings["labels"]))
+        return problem or sup.encode_labels(kit_labels(job, self.settings.labels))
 
     def _env(self, job: JobLike, secret_name: str) -> list[dict[str, Any]]:
         secrets: Mapping[str, str] = getattr(job, "secret_environment", {}) or {}
@@ -260,15 +253,14 @@ class KubernetesExecutor(ContainerExecutor):
         container: dict[str, Any] = {"name": CONTAINER_NAME, "image": job.image, "env": self._env(job, name)}
         container.update({"command": list(job.command)} if job.command else {})
         container.update({"resources": {"limits": limits}} if limits else {})
-        policy = self.settings["image_pull_policy"]
+        policy = self.settings.image_pull_policy
         return {**container, **({"imagePullPolicy": policy} if policy else {})}
 
     def _pod_spec(self, job: JobLike, name: str) -> dict[str, Any]:
         spec: dict[str, Any] = {"restartPolicy": "Never", "containers": [self._container(job, name)]}
-        if self.settings["grace_period_seconds"] is not None:
-            spec["terminationGracePeriodSeconds"] = self.settings["grace_period_seconds"]
-        if self.settings["service_account"]:
-            spec["serviceAccountName"] = self.settings["service_account"]
+        spec["terminationGracePeriodSeconds"] = self.settings.grace_period_seconds
+        if self.settings.service_account:
+            spec["serviceAccountName"] = self.settings.service_account
         return spec
 
     def _annotations(self, job: JobLike, started: str) -> dict[str, str]:
@@ -286,8 +278,8 @@ class KubernetesExecutor(ContainerExecutor):
             # A backstop: the Job controller deletes the pod at its deadline, and its logs with it, so
             # check_status stops the workload first (keeping the logs) at the exact deadline.
             spec["activeDeadlineSeconds"] = max(1, math.ceil(job.timeout_seconds)) + _DEADLINE_BACKSTOP
-        if self.settings["ttl_seconds_after_finished"] is not None:
-            spec["ttlSecondsAfterFinished"] = self.settings["ttl_seconds_after_finished"]
+        if self.settings.ttl_seconds_after_finished is not None:
+            spec["ttlSecondsAfterFinished"] = self.settings.ttl_seconds_after_finished
         spec["template"] = {"metadata": {"labels": labels}, "spec": self._pod_spec(job, name)}
         metadata = {"name": name, "labels": labels, "annotations": self._annotations(job, started)}
         return {"apiVersion": "batch/v1", "kind": "Job", "metadata": metadata, "spec": spec}
@@ -335,8 +327,8 @@ class KubernetesExecutor(ContainerExecutor):
         return self._create(job, labels, started)
 
     def _start_failure(self, name: str) -> str | None:
-        wait = self.settings["launch_wait_seconds"]
-        deadline = self.clock.monotonic() + (wait or 0)
+        wait = self.settings.launch_wait_seconds
+        deadline = self.clock.monotonic() + wait
         while wait:
             pods = self._pods(f"{_JOB_NAME_LABEL}={name}")
             seen = obs.observe(self._read_job(name), pods)
@@ -348,7 +340,7 @@ class KubernetesExecutor(ContainerExecutor):
                 or self.clock.monotonic() >= deadline
             ):
                 return None
-            self.clock.sleep(self.settings["poll_interval"])
+            self.clock.sleep(self.settings.poll_interval)
         return None
 
     def launch_job(self, job: JobLike) -> tuple[bool, str]:
@@ -488,7 +480,7 @@ class KubernetesExecutor(ContainerExecutor):
         if pod is None or "waiting" in obs.container_state(pod) or not obs.container_state(pod):
             return "", ""
         name = str(pod["metadata"]["name"])
-        if self.settings["split_log_streams"]:
+        if self.settings.split_log_streams:
             return self._log(name, "Stdout"), self._log(name, "Stderr")
         return self._log(name, None), ""
 
@@ -553,7 +545,7 @@ class KubernetesExecutor(ContainerExecutor):
             timed_out=seen.timed_out,
             reason=seen.reason,
         )
-        if self.settings["harvest_cleans_up"]:
+        if self.settings.harvest_cleans_up:
             self.cleanup(execution_id)
         return True
 
