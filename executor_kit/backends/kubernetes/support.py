@@ -113,6 +113,26 @@ def is_not_found(exc: BaseException) -> bool:
     return isinstance(cause, ApiException) and cause.status == 404
 
 
+# ------------------------------------------------------------- raw answers
+
+
+def read_body(response: Any) -> bytes:
+    """The whole body of a raw (``_preload_content=False``) answer; its connection goes back to the pool."""
+    data = bytes(response.data or b"")
+    response.release_conn()
+    return data
+
+
+def parsed(body: bytes) -> Any:
+    """A JSON answer (``None`` for an empty body)."""
+    return json.loads(body or b"null")
+
+
+def items(body: bytes) -> list[dict[str, Any]]:
+    """The ``items`` of a list answer."""
+    return list(parsed(body).get("items") or [])
+
+
 # ------------------------------------------------------------ names and labels
 
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
@@ -163,16 +183,6 @@ def selector(labels: Mapping[str, str]) -> str:
     return ",".join(f"{key}={value}" for key, value in sorted(labels.items()))
 
 
-def cpu_quantity(cores: float) -> str:
-    """Cores as a Kubernetes CPU quantity (millicores, at least 1m)."""
-    return f"{max(1, round(cores * 1000))}m"
-
-
-def memory_quantity(mib: float) -> str:
-    """MiB as a Kubernetes memory quantity (binary units, so the limit is exact)."""
-    return f"{int(mib)}Mi" if float(mib).is_integer() else f"{max(1, round(mib * 1024 * 1024))}"
-
-
 _ENV_NAME = re.compile(r"[ -<>-~]+")  # printable ASCII except '=' (Kubernetes 1.30+ relaxed env names)
 
 
@@ -180,8 +190,3 @@ def env_name_problem(names: list[str]) -> str | None:
     """Why one of the variable names cannot be set in a pod, or ``None``."""
     bad = [name for name in names if not _ENV_NAME.fullmatch(name)]
     return f"environment variable names Kubernetes refuses (printable ASCII only): {bad!r}" if bad else None
-
-
-def timeout_text(seconds: float) -> str:
-    """Seconds as an annotation value (``5``, ``2.5``)."""
-    return str(int(seconds)) if float(seconds).is_integer() else repr(float(seconds))
