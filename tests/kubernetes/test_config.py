@@ -10,6 +10,7 @@ import pytest
 from executor_kit import ContainerJob, VirtualClock, get_executor
 from executor_kit.backends.kubernetes.emulator import KubernetesEmulator
 from executor_kit.backends.kubernetes.executor import KubernetesExecutor
+from executor_kit.backends.kubernetes.settings import KubernetesSettings
 from executor_kit.errors import ExecutorConfigurationError
 from executor_kit.probe import PROBE_IMAGE, Probe
 
@@ -70,6 +71,16 @@ def test_in_cluster_outside_a_pod_is_one_line(monkeypatch: pytest.MonkeyPatch) -
 )
 def test_bad_settings_are_named(config: dict[str, object], words: str) -> None:
     assert words in _one_line_error(config)
+
+
+def test_a_bad_token_is_not_shown() -> None:
+    message = _one_line_error({"host": "http://127.0.0.1:1", "token": 12345})
+    assert "'token'" in message and "value hidden" in message and "12345" not in message
+
+
+def test_none_means_the_default() -> None:
+    settings = KubernetesSettings.from_mapping({"grace_period_seconds": None, "launch_wait_seconds": None})
+    assert (settings.grace_period_seconds, settings.launch_wait_seconds) == (10, 30)
 
 
 def test_registered_as_kubernetes(emulator: KubernetesEmulator) -> None:

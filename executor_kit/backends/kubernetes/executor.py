@@ -64,9 +64,6 @@ Example:
 
 from __future__ import annotations
 
-import base64
-import json
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -74,56 +71,38 @@ from kubernetes import client as k8s_client
 from kubernetes.client.exceptions import ApiException
 
 from executor_kit._retry import RetryPolicy, retry
+from executor_kit.backends.kubernetes import manifests as man
 from executor_kit.backends.kubernetes import observe as obs
 from executor_kit.backends.kubernetes import support as sup
+from executor_kit.backends.kubernetes.manifests import CONTAINER_NAME
+from executor_kit.backends.kubernetes.settings import KubernetesSettings, make_api_client
 from executor_kit.base import ContainerExecutor
 from executor_kit.clock import Clock
 from executor_kit.errors import ExecutorConfigurationError
-from executor_kit.job import JobLike, mark_launched, record_result, redact, secret_values, validate_job
+from executor_kit.job import (
+    JobLike,
+    already_harvested,
+    mark_launched,
+    record_result,
+    redact,
+    secret_values,
+    validate_job,
+)
 from executor_kit.labels import MANAGED_LABEL, kit_labels
 from executor_kit.status import ExecutionStatus
 
 __all__ = ["CONTAINER_NAME", "KubernetesExecutor"]
 
-#: The name of the job's container in the pod.
-CONTAINER_NAME = "job"
 _JOB_NAME_LABEL = "job-name"
-_MERGE_PATCH = "application/merge-patch+json"
-
-
-def _read(response: Any) -> bytes:
-    """The whole body of a raw (``_preload_content=False``) answer; its connection goes back to the pool."""
-    data = bytes(response.data or b"")
-    response.release_conn()
-    return data
-
-
-def _json(body: bytes) -> Any:
-    return json.loads(body or b"null")
-
-
-def _items(answer: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return list(answer.get("items") or [])
-
-
-#: Seconds past a job's timeout before the Job controller's own deadline (which deletes the pod) applies.
-_DEADLINE_BACKSTOP = 30
+_AS_MERGE_PATCH = {"_content_type": "application/merge-patch+json"}
 
 
 class KubernetesExecutor(ContainerExecutor):
     """Runs jobs as Kubernetes Jobs; see the module docstring for the design.
 
     Args:
-        config: Settings (mapping), all optional. Connection: ``kubeconfig``
-            (path; default ``$KUBECONFIG`` or ``~/.kube/config``) and
-            ``context``, or ``in_cluster: true``, or ``host`` (+ ``token``);
-            ``verify_ssl``; ``namespace`` (default ``default``). Jobs:
-            ``ttl_seconds_after_finished``, ``grace_period_seconds`` (10),
-            ``image_pull_policy``, ``service_account``, ``labels`` (on every
-            Job). Behaviour: ``split_log_streams`` (the cluster serves the
-            ``stream`` log option), ``launch_wait_seconds`` (30),
-            ``poll_interval`` (1), ``request_timeout`` (30), ``max_attempts``
-            (5), ``harvest_cleans_up``, ``capabilities`` (overrides).
+        config: Settings (mapping), all optional: the options of
+            ``KubernetesSettings`` (connection, namespace, job defaults, waits).
         clock: Where deadlines, waits and timestamps are read.
         api_client: A ready ``kubernetes.client.ApiClient`` to use instead of
             building one from ``config``.
@@ -152,12 +131,12 @@ class KubernetesExecutor(ContainerExecutor):
         self, config: Mapping[str, Any] | None = None, *, clock: Clock | None = None, api_client: Any = None
     ) -> None:
         super().__init__(config, clock=clock)
-        self.settings = sup.settings_from(self.config)
-        self.api_client = api_client if api_client is not None else sup.make_api_client(self.settings)
+        self.settings = KubernetesSettings.from_mapping(self.config)
+        self.api_client = api_client if api_client is not None else make_api_client(self.settings)
         self.batch: Any = k8s_client.BatchV1Api(self.api_client)
         self.core: Any = k8s_client.CoreV1Api(self.api_client)
         self._kept: dict[str, tuple[str, str]] = {}  # logs of workloads stopped at their timeout
-        self._policy = RetryPolicy(attempts=self.settings["max_attempts"], initial_backoff=0.5, max_backoff=8.0)
+        self._policy = RetryPolicy(attempts=self.settings.max_attempts, initial_backoff=0.5, max_backoff=8.0)
 
     @property
     def namespace(self) -> str:
@@ -169,7 +148,7 @@ class KubernetesExecutor(ContainerExecutor):
             'batch'
             >>> ex.close()
         """
-        return str(self.settings["namespace"])
+        return self.settings.namespace
 
     def get_capabilities(self) -> dict[str, bool]:
         """The standard keys plus ``separates_output_streams`` (``split_log_streams``), with overrides.
@@ -181,8 +160,8 @@ class KubernetesExecutor(ContainerExecutor):
             (False, True)
             >>> ex.close()
         """
-        streams = {"separates_output_streams": bool(self.settings["split_log_streams"])}
-        return {**super().get_capabilities(), **streams, **self.settings["capabilities"]}
+        streams = {"separates_output_streams": self.settings.split_log_streams}
+        return {**super().get_capabilities(), **streams, **self.settings.capabilities}
 
     # ------------------------------------------------------------------ calls
 
@@ -193,7 +172,7 @@ class KubernetesExecutor(ContainerExecutor):
 
         def attempt() -> Any:
             try:
-                return method(*args, _request_timeout=self.settings["request_timeout"], _preload_content=False, **kw)
+                return method(*args, _request_timeout=self.settings.request_timeout, _preload_content=False, **kw)
             except ApiException as exc:
                 return exc
 
@@ -207,11 +186,13 @@ class KubernetesExecutor(ContainerExecutor):
             )
             if isinstance(result, ApiException):
                 raise result
-            return _read(result)
+            return sup.read_body(result)
 
     def _read_job(self, name: str) -> dict[str, Any] | None:
         try:
-            job: dict[str, Any] = _json(self._call("read Job", self.batch.read_namespaced_job, name, self.namespace))
+            job: dict[str, Any] = sup.parsed(
+                self._call("read Job", self.batch.read_namespaced_job, name, self.namespace)
+            )
         except ExecutorConfigurationError as exc:
             if sup.is_not_found(exc):
                 return None
@@ -220,7 +201,7 @@ class KubernetesExecutor(ContainerExecutor):
 
     def _pods(self, label_selector: str) -> list[dict[str, Any]]:
         answer = self._call("list Pods", self.core.list_namespaced_pod, self.namespace, label_selector=label_selector)
-        return _items(_json(answer))
+        return sup.items(answer)
 
     # ----------------------------------------------------------------- launch
 
@@ -230,88 +211,28 @@ class KubernetesExecutor(ContainerExecutor):
             validate_job(job)
         except ExecutorConfigurationError as exc:
             return str(exc)
-        names = [*job.environment, *getattr(job, "secret_environment", {})]
+        names = [*job.environment, *man.secrets_of(job)]
         problem = sup.env_name_problem(names)
-        return problem or sup.encode_labels(kit_labels(job, self.settings["labels"]))
-
-    def _env(self, job: JobLike, secret_name: str) -> list[dict[str, Any]]:
-        secrets: Mapping[str, str] = getattr(job, "secret_environment", {}) or {}
-        plain = [{"name": k, "value": v} for k, v in job.environment.items() if k not in secrets]
-        refs = [
-            {"name": key, "valueFrom": {"secretKeyRef": {"name": secret_name, "key": f"v{index}"}}}
-            for index, key in enumerate(secrets)
-        ]
-        return plain + refs
-
-    def _container(self, job: JobLike, name: str) -> dict[str, Any]:
-        limits = {}
-        if job.cpu_limit is not None:
-            limits["cpu"] = sup.cpu_quantity(job.cpu_limit)
-        if job.memory_limit is not None:
-            limits["memory"] = sup.memory_quantity(job.memory_limit)
-        container: dict[str, Any] = {"name": CONTAINER_NAME, "image": job.image, "env": self._env(job, name)}
-        container.update({"command": list(job.command)} if job.command else {})
-        container.update({"resources": {"limits": limits}} if limits else {})
-        policy = self.settings["image_pull_policy"]
-        return {**container, **({"imagePullPolicy": policy} if policy else {})}
-
-    def _pod_spec(self, job: JobLike, name: str) -> dict[str, Any]:
-        spec: dict[str, Any] = {"restartPolicy": "Never", "containers": [self._container(job, name)]}
-        if self.settings["grace_period_seconds"] is not None:
-            spec["terminationGracePeriodSeconds"] = self.settings["grace_period_seconds"]
-        if self.settings["service_account"]:
-            spec["serviceAccountName"] = self.settings["service_account"]
-        return spec
-
-    def _annotations(self, job: JobLike, started: str) -> dict[str, str]:
-        notes = {obs.STARTED_ANNOTATION: started, obs.NAME_ANNOTATION: job.name or ""}
-        if job.timeout_seconds is not None:
-            notes[obs.TIMEOUT_ANNOTATION] = sup.timeout_text(job.timeout_seconds)
-        encoded = {key: value for key, value in job.labels.items() if sup.label_value(value) != value}
-        if encoded:  # the original values of labels that had to be encoded
-            notes[obs.LABELS_ANNOTATION] = json.dumps(encoded, ensure_ascii=False)
-        return notes
-
-    def _job_body(self, job: JobLike, name: str, labels: dict[str, str], started: str) -> dict[str, Any]:
-        spec: dict[str, Any] = {"backoffLimit": 0, "completions": 1, "parallelism": 1}
-        if job.timeout_seconds is not None:
-            # A backstop: the Job controller deletes the pod at its deadline, and its logs with it, so
-            # check_status stops the workload first (keeping the logs) at the exact deadline.
-            spec["activeDeadlineSeconds"] = max(1, math.ceil(job.timeout_seconds)) + _DEADLINE_BACKSTOP
-        if self.settings["ttl_seconds_after_finished"] is not None:
-            spec["ttlSecondsAfterFinished"] = self.settings["ttl_seconds_after_finished"]
-        spec["template"] = {"metadata": {"labels": labels}, "spec": self._pod_spec(job, name)}
-        metadata = {"name": name, "labels": labels, "annotations": self._annotations(job, started)}
-        return {"apiVersion": "batch/v1", "kind": "Job", "metadata": metadata, "spec": spec}
-
-    def _secret_body(self, job: JobLike, name: str, labels: dict[str, str]) -> dict[str, Any]:
-        secrets: Mapping[str, str] = getattr(job, "secret_environment", {}) or {}
-        data = {f"v{i}": base64.b64encode(value.encode()).decode() for i, value in enumerate(secrets.values())}
-        metadata = {"name": name, "labels": labels}
-        return {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": metadata, "data": data}
+        return problem or sup.encode_labels(kit_labels(job, self.settings.labels))
 
     def _create_secret(self, job: JobLike, name: str, labels: dict[str, str]) -> bool:
-        if not getattr(job, "secret_environment", None):
+        if not man.secrets_of(job):
             return False
-        body = self._secret_body(job, name, labels)
+        body = man.secret_manifest(job, name, labels)
         self._call("create Secret", self.core.create_namespaced_secret, self.namespace, body, execution_id=name)
         return True
-
-    def _own_secret(self, name: str, uid: str) -> None:
-        owner = {"apiVersion": "batch/v1", "kind": "Job", "name": name, "uid": uid, "blockOwnerDeletion": True}
-        patch = {"metadata": {"ownerReferences": [owner]}}
-        self._call(
-            "patch Secret", self.core.patch_namespaced_secret, name, self.namespace, patch, _content_type=_MERGE_PATCH
-        )
 
     def _create(self, job: JobLike, labels: dict[str, str], started: str) -> str:
         name = sup.job_name(job.name)
         has_secret = self._create_secret(job, name, labels)
         try:
-            body = self._job_body(job, name, labels, started)
-            created = _json(self._call("create Job", self.batch.create_namespaced_job, self.namespace, body))
+            body = man.job_manifest(job, name, labels, started, self.settings)
+            created = sup.parsed(self._call("create Job", self.batch.create_namespaced_job, self.namespace, body))
             if has_secret:
-                self._own_secret(name, str(created["metadata"]["uid"]))
+                patch = man.owner_patch(name, str(created["metadata"]["uid"]))
+                self._call(
+                    "patch Secret", self.core.patch_namespaced_secret, name, self.namespace, patch, **_AS_MERGE_PATCH
+                )
         except BaseException:
             self._remove(name)
             raise
@@ -327,8 +248,8 @@ class KubernetesExecutor(ContainerExecutor):
         return self._create(job, labels, started)
 
     def _start_failure(self, name: str) -> str | None:
-        wait = self.settings["launch_wait_seconds"]
-        deadline = self.clock.monotonic() + (wait or 0)
+        wait = self.settings.launch_wait_seconds
+        deadline = self.clock.monotonic() + wait
         while wait:
             pods = self._pods(f"{_JOB_NAME_LABEL}={name}")
             seen = obs.observe(self._read_job(name), pods)
@@ -340,7 +261,7 @@ class KubernetesExecutor(ContainerExecutor):
                 or self.clock.monotonic() >= deadline
             ):
                 return None
-            self.clock.sleep(self.settings["poll_interval"])
+            self.clock.sleep(self.settings.poll_interval)
         return None
 
     def launch_job(self, job: JobLike) -> tuple[bool, str]:
@@ -394,9 +315,7 @@ class KubernetesExecutor(ContainerExecutor):
             return seen
         self._kept[name] = self._logs(name, self._pods(f"{_JOB_NAME_LABEL}={name}"))  # gone with the pod
         patch = {"metadata": {"annotations": {obs.TIMED_OUT_ANNOTATION: "true"}}, "spec": {"activeDeadlineSeconds": 1}}
-        self._call(
-            "patch Job", self.batch.patch_namespaced_job, name, self.namespace, patch, _content_type=_MERGE_PATCH
-        )
+        self._call("patch Job", self.batch.patch_namespaced_job, name, self.namespace, patch, **_AS_MERGE_PATCH)
         return obs.Observed(ExecutionStatus.FAILED, None, "timeout: stopped by executor-kit", True)
 
     def _observe(self, name: str) -> tuple[obs.Observed, list[dict[str, Any]]]:
@@ -451,7 +370,7 @@ class KubernetesExecutor(ContainerExecutor):
         ids = list(dict.fromkeys(execution_ids))
         managed = sup.selector({MANAGED_LABEL: "true"})
         answer = self._call("list Jobs", self.batch.list_namespaced_job, self.namespace, label_selector=managed)
-        jobs = {str(j["metadata"]["name"]): j for j in _items(_json(answer))}
+        jobs = {str(j["metadata"]["name"]): j for j in sup.items(answer)}
         pods: dict[str, list[dict[str, Any]]] = {}
         for pod in self._pods(managed) if jobs else []:
             pods.setdefault(str((pod["metadata"].get("labels") or {}).get(_JOB_NAME_LABEL)), []).append(pod)
@@ -480,7 +399,7 @@ class KubernetesExecutor(ContainerExecutor):
         if pod is None or "waiting" in obs.container_state(pod) or not obs.container_state(pod):
             return "", ""
         name = str(pod["metadata"]["name"])
-        if self.settings["split_log_streams"]:
+        if self.settings.split_log_streams:
             return self._log(name, "Stdout"), self._log(name, "Stderr")
         return self._log(name, None), ""
 
@@ -527,7 +446,7 @@ class KubernetesExecutor(ContainerExecutor):
         execution_id = job.external_execution_id
         if not execution_id:
             return False
-        if obs.already_harvested(job):
+        if already_harvested(job):
             return True
         return self._record(job, execution_id)
 
@@ -545,7 +464,7 @@ class KubernetesExecutor(ContainerExecutor):
             timed_out=seen.timed_out,
             reason=seen.reason,
         )
-        if self.settings["harvest_cleans_up"]:
+        if self.settings.harvest_cleans_up:
             self.cleanup(execution_id)
         return True
 
@@ -602,7 +521,7 @@ class KubernetesExecutor(ContainerExecutor):
         answer = self._call(
             "list Jobs", self.batch.list_namespaced_job, self.namespace, label_selector=sup.selector(encoded)
         )
-        return [str(j["metadata"]["name"]) for j in _items(_json(answer)) if not j["metadata"].get("deletionTimestamp")]
+        return [str(j["metadata"]["name"]) for j in sup.items(answer) if not j["metadata"].get("deletionTimestamp")]
 
     def close(self) -> None:
         """Close the API client's connection pool.

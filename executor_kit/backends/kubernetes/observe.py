@@ -7,8 +7,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from executor_kit.job import JobLike
-from executor_kit.status import ExecutionStatus, JobStatus
+from executor_kit.status import ExecutionStatus
 
 __all__: list[str] = []
 
@@ -145,9 +144,3 @@ def pending(pods: Sequence[Mapping[str, Any]]) -> bool:
     """Whether the pod has not started its container yet (no pod, no state, or waiting)."""
     state = container_state(newest_pod(pods))
     return not state or "waiting" in state
-
-
-def already_harvested(job: JobLike) -> bool:
-    """Whether ``harvest_job`` already recorded a result on ``job``."""
-    done = {JobStatus.COMPLETED.value, JobStatus.FAILED.value, JobStatus.TIMEOUT.value}
-    return str(job.status) in done and job.exit_code is not None and job.completed_at is not None

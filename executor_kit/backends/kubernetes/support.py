@@ -1,4 +1,4 @@
-"""Settings, client construction, error translation and naming rules of ``KubernetesExecutor``.
+"""Error translation and naming rules of ``KubernetesExecutor``.
 
 Kept apart from the executor so each module stays small; nothing here is public.
 """
@@ -6,172 +6,27 @@ Kept apart from the executor so each module stays small; nothing here is public.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import hashlib
 import json
-import os
 import re
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import urllib3.exceptions
-from kubernetes import client as k8s_client
-from kubernetes import config as _k8s_config
 from kubernetes.client.exceptions import ApiException
 
-from executor_kit.errors import (
-    ExecutorAuthenticationError,
-    ExecutorConfigurationError,
-    ExecutorConnectionError,
-    ExecutorError,
-    ExecutorResourceError,
-)
-from executor_kit.labels import is_label_mapping
+from executor_kit import errors
+from executor_kit.errors import ExecutorConfigurationError, ExecutorConnectionError, ExecutorError, error_for_status
 
 __all__: list[str] = []
 
-k8s_config: Any = _k8s_config  # its loaders are untyped
-
 BACKEND = "kubernetes"
 
-# ------------------------------------------------------------------ settings
 
-
-def _is_text(value: object) -> bool:
-    return isinstance(value, str) and bool(value.strip())
-
-
-def _is_optional_text(value: object) -> bool:
-    return value is None or _is_text(value)
-
-
-def _is_bool(value: object) -> bool:
-    return isinstance(value, bool)
-
-
-def _is_optional_seconds(value: object) -> bool:
-    return value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0)
-
-
-def _is_positive(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
-
-
-def _is_attempts(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 20
-
-
-def _is_flags(value: object) -> bool:
-    return isinstance(value, Mapping) and all(isinstance(v, bool) for v in value.values())
-
-
-def _is_namespace(value: object) -> bool:
-    return isinstance(value, str) and is_dns_label(value)
-
-
-_REQUIRED = object()
-# key -> (check, what the value must be, default)
-SCHEMA: dict[str, tuple[Callable[[object], bool], str, Any]] = {
-    "namespace": (_is_namespace, "a DNS-1123 label (the namespace jobs run in)", "default"),
-    "kubeconfig": (_is_optional_text, "None or the path of a kubeconfig file", None),
-    "context": (_is_optional_text, "None or a kubeconfig context name", None),
-    "in_cluster": (_is_bool, "a bool (use the pod's service account)", False),
-    "host": (_is_optional_text, "None or the API server URL (with 'token', instead of a kubeconfig)", None),
-    "token": (_is_optional_text, "None or a bearer token for 'host'", None),
-    "verify_ssl": (_is_bool, "a bool", True),
-    "split_log_streams": (_is_bool, "a bool (the cluster serves pod logs with stream=Stdout|Stderr)", False),
-    "ttl_seconds_after_finished": (_is_optional_seconds, "None or an int >= 0 (Job ttlSecondsAfterFinished)", None),
-    "grace_period_seconds": (_is_optional_seconds, "None or an int >= 0 (the pod's terminationGracePeriodSeconds)", 10),
-    "launch_wait_seconds": (_is_optional_seconds, "None or an int >= 0 (how long launch watches the pull)", 30),
-    "poll_interval": (_is_positive, "a positive number of seconds", 1.0),
-    "request_timeout": (_is_positive, "a positive number of seconds", 30.0),
-    "max_attempts": (_is_attempts, "an int from 1 to 20 (for 409/429/5xx answers)", 5),
-    "image_pull_policy": (_is_optional_text, "None, 'Always', 'IfNotPresent' or 'Never'", None),
-    "service_account": (_is_optional_text, "None or a service account name", None),
-    "labels": (is_label_mapping, "a dict[str, str] of labels for every job, none reserved for the kit", {}),
-    "capabilities": (_is_flags, "a dict[str, bool] of capability overrides", {}),
-    "harvest_cleans_up": (_is_bool, "a bool", False),
-}
-
-
-def config_error(key: str, message: str) -> ExecutorConfigurationError:
-    """An error naming a setting."""
-    return ExecutorConfigurationError(f"kubernetes config {key!r} {message}", backend=BACKEND)
-
-
-def _check_key(key: str, config: Mapping[str, Any]) -> Any:
-    check, expected, default = SCHEMA[key]
-    if key not in config or config[key] is None:
-        return default
-    if not check(config[key]):
-        raise config_error(key, f"must be {expected}, got {config[key]!r}")
-    return config[key]
-
-
-def _check_unknown(config: Mapping[str, Any]) -> None:
-    for key in config:
-        if key not in SCHEMA:
-            close = difflib.get_close_matches(str(key), SCHEMA, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise config_error(str(key), f"is not a known setting{hint}; known: {', '.join(sorted(SCHEMA))}")
-
-
-def settings_from(config: Mapping[str, Any]) -> dict[str, Any]:
-    """Validated settings with defaults; raises ``ExecutorConfigurationError`` for the first bad one."""
-    _check_unknown(config)
-    settings = {key: _check_key(key, config) for key in SCHEMA}
-    if settings["image_pull_policy"] not in (None, "Always", "IfNotPresent", "Never"):
-        raise config_error(
-            "image_pull_policy", f"must be Always, IfNotPresent or Never, got {config['image_pull_policy']!r}"
-        )
-    if settings["token"] and not settings["host"]:
-        raise config_error("token", "needs 'host' (the API server URL)")
-    return settings
-
-
-# -------------------------------------------------------------- the API client
-
-
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
+    """The exception's message on one line (its type's name when it has none)."""
     return " ".join(str(exc).split()) or type(exc).__name__
-
-
-def _from_kubeconfig(settings: Mapping[str, Any], configuration: Any) -> None:
-    path = os.path.expanduser(settings["kubeconfig"] or os.environ.get("KUBECONFIG", "~/.kube/config"))
-    if not os.path.isfile(path):
-        raise config_error("kubeconfig", f"names no readable file: {path!r} (set 'kubeconfig', or 'in_cluster': true)")
-    try:
-        k8s_config.load_kube_config(
-            config_file=path, context=settings["context"], client_configuration=configuration, persist_config=False
-        )
-    except Exception as exc:  # ConfigException, YAML and type errors of a malformed file alike
-        raise config_error("kubeconfig", f"{path!r} cannot be used: {_one_line(exc)}") from exc
-
-
-def _in_cluster(configuration: Any) -> None:
-    try:
-        k8s_config.load_incluster_config(client_configuration=configuration)
-    except Exception as exc:
-        raise config_error(
-            "in_cluster", f"is set but this is not a pod with a service account: {_one_line(exc)}"
-        ) from exc
-
-
-def make_api_client(settings: Mapping[str, Any]) -> Any:
-    """A ``kubernetes.client.ApiClient`` from ``host``/``token``, in-cluster config or a kubeconfig."""
-    configuration = k8s_client.Configuration()
-    if settings["host"]:
-        configuration.host = str(settings["host"]).rstrip("/")
-        if settings["token"]:
-            configuration.api_key = {"authorization": f"Bearer {settings['token']}"}
-    elif settings["in_cluster"]:
-        _in_cluster(configuration)
-    else:
-        _from_kubeconfig(settings, configuration)
-    configuration.verify_ssl = bool(settings["verify_ssl"]) and configuration.verify_ssl
-    configuration.retries = 0  # retries are ours, on the executor's clock
-    return k8s_client.ApiClient(configuration)
 
 
 # ---------------------------------------------------------- error translation
@@ -205,24 +60,14 @@ def _namespace_missing(exc: ApiException) -> bool:
     return exc.status == 404 and details.get("kind") == "namespaces"
 
 
-_STATUS_CLASSES: dict[int, type[ExecutorError]] = {
-    400: RejectedError,
-    409: RejectedError,
-    422: RejectedError,
-    401: ExecutorAuthenticationError,
-    403: ExecutorAuthenticationError,
-    429: ExecutorResourceError,
-    0: ExecutorConnectionError,
-    500: ExecutorConnectionError,
-}
+_VENDOR_ERRORS: Mapping[int, type[ExecutorError]] = {400: RejectedError, 409: RejectedError, 422: RejectedError}
 
 
 def error_class(exc: ApiException) -> type[ExecutorError]:
     """The ``ExecutorError`` subclass for an API answer (a quota 403 is a rejected job, not an auth error)."""
-    status = int(exc.status or 0)
     if is_quota(exc):
         return RejectedError
-    return _STATUS_CLASSES.get(500 if status >= 500 else status, ExecutorConfigurationError)
+    return error_for_status(int(exc.status or 0), _VENDOR_ERRORS)
 
 
 def is_retryable(exc: ApiException) -> bool:
@@ -241,32 +86,51 @@ def retry_after(exc: ApiException) -> float | None:
 _NETWORK_ERRORS: tuple[type[BaseException], ...] = (urllib3.exceptions.HTTPError, OSError)
 
 
-@contextlib.contextmanager
-def translated(operation: str, execution_id: str | None = None) -> Iterator[None]:
+def translated(operation: str, execution_id: str | None = None) -> contextlib.AbstractContextManager[None]:
     """Re-raise the client's errors from ``operation`` as the matching ``ExecutorError``."""
-    try:
-        yield
-    except ExecutorError:
-        raise
-    except ApiException as exc:
-        raise _api_error(exc, operation, execution_id) from exc
-    except _NETWORK_ERRORS as exc:
-        message = f"Kubernetes {operation} failed: the API server cannot be reached: {_one_line(exc)}"
-        raise ExecutorConnectionError(message, backend=BACKEND, execution_id=execution_id) from exc
+    return errors.translated(
+        BACKEND, _classify, lambda exc: f"Kubernetes {operation} failed: {_describe(exc)}", execution_id=execution_id
+    )
 
 
-def _api_error(exc: ApiException, operation: str, execution_id: str | None) -> ExecutorError:
+def _classify(exc: Exception) -> type[ExecutorError] | None:
+    if isinstance(exc, ApiException):
+        return ExecutorConfigurationError if _namespace_missing(exc) else error_class(exc)
+    return ExecutorConnectionError if isinstance(exc, _NETWORK_ERRORS) else None
+
+
+def _describe(exc: Exception) -> str:
+    if not isinstance(exc, ApiException):
+        return f"the API server cannot be reached: {one_line(exc)}"
     if _namespace_missing(exc):
-        message = f"Kubernetes {operation} failed: the namespace does not exist ({api_message(exc)})"
-        return ExecutorConfigurationError(message, backend=BACKEND, execution_id=execution_id)
-    message = f"Kubernetes {operation} failed: HTTP {exc.status}: {api_message(exc)}"
-    return error_class(exc)(message, backend=BACKEND, execution_id=execution_id)
+        return f"the namespace does not exist ({api_message(exc)})"
+    return f"HTTP {exc.status}: {api_message(exc)}"
 
 
 def is_not_found(exc: BaseException) -> bool:
     """Whether a translated error came from a 404 answer."""
     cause = exc.__cause__
     return isinstance(cause, ApiException) and cause.status == 404
+
+
+# ------------------------------------------------------------- raw answers
+
+
+def read_body(response: Any) -> bytes:
+    """The whole body of a raw (``_preload_content=False``) answer; its connection goes back to the pool."""
+    data = bytes(response.data or b"")
+    response.release_conn()
+    return data
+
+
+def parsed(body: bytes) -> Any:
+    """A JSON answer (``None`` for an empty body)."""
+    return json.loads(body or b"null")
+
+
+def items(body: bytes) -> list[dict[str, Any]]:
+    """The ``items`` of a list answer."""
+    return list(parsed(body).get("items") or [])
 
 
 # ------------------------------------------------------------ names and labels
@@ -319,16 +183,6 @@ def selector(labels: Mapping[str, str]) -> str:
     return ",".join(f"{key}={value}" for key, value in sorted(labels.items()))
 
 
-def cpu_quantity(cores: float) -> str:
-    """Cores as a Kubernetes CPU quantity (millicores, at least 1m)."""
-    return f"{max(1, round(cores * 1000))}m"
-
-
-def memory_quantity(mib: float) -> str:
-    """MiB as a Kubernetes memory quantity (binary units, so the limit is exact)."""
-    return f"{int(mib)}Mi" if float(mib).is_integer() else f"{max(1, round(mib * 1024 * 1024))}"
-
-
 _ENV_NAME = re.compile(r"[ -<>-~]+")  # printable ASCII except '=' (Kubernetes 1.30+ relaxed env names)
 
 
@@ -336,8 +190,3 @@ def env_name_problem(names: list[str]) -> str | None:
     """Why one of the variable names cannot be set in a pod, or ``None``."""
     bad = [name for name in names if not _ENV_NAME.fullmatch(name)]
     return f"environment variable names Kubernetes refuses (printable ASCII only): {bad!r}" if bad else None
-
-
-def timeout_text(seconds: float) -> str:
-    """Seconds as an annotation value (``5``, ``2.5``)."""
-    return str(int(seconds)) if float(seconds).is_integer() else repr(float(seconds))
