@@ -21,7 +21,7 @@ def build(**config: object) -> CloudRunExecutor:
 @pytest.mark.parametrize("missing", ["project", "region"])
 def test_project_and_region_are_required(missing):
     config = {k: v for k, v in BASE.items() if k != missing}
-    with pytest.raises(ExecutorConfigurationError, match="needs 'project' and 'region'"):
+    with pytest.raises(ExecutorConfigurationError, match=f"cloudrun config '{missing}' is required"):
         build(**config)
 
 
@@ -60,8 +60,13 @@ def test_malformed_values_are_refused_naming_the_key(key, value):
 
 
 def test_unknown_keys_are_refused():
-    with pytest.raises(ExecutorConfigurationError, match="unknown cloudrun config keys"):
+    with pytest.raises(ExecutorConfigurationError, match="cloudrun config 'regoin' is not a known setting"):
         build(**BASE, regoin="us-east1")
+
+
+def test_renamed_option_is_refused_with_its_new_name():
+    with pytest.raises(ExecutorConfigurationError, match="'cleanup_on_harvest' was renamed to 'harvest_cleans_up'"):
+        build(**BASE, cleanup_on_harvest=True)
 
 
 def test_config_must_be_a_mapping():
@@ -77,7 +82,7 @@ def test_job_name_too_long_for_per_launch_suffix():
 
 
 def test_project_numbers_and_regions_accepted():
-    settings = CloudRunSettings.from_config({"project": "123456789012", "region": "northamerica-northeast1"})
+    settings = CloudRunSettings.from_mapping({"project": "123456789012", "region": "northamerica-northeast1"})
     assert settings.parent == "projects/123456789012/locations/northamerica-northeast1"
 
 

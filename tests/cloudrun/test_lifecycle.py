@@ -181,8 +181,8 @@ def test_invalid_job_is_refused_before_any_request(executor, cloud):
     assert cloud.calls == []
 
 
-def test_cleanup_on_harvest_option(cloud, run_labels):
-    executor = cloud.executor({"cleanup_on_harvest": True})
+def test_harvest_cleans_up_option(cloud, run_labels):
+    executor = cloud.executor({"harvest_cleans_up": True})
     job = job_of(Probe().out("x"), run_labels)
     _, execution_id = executor.launch_job(job)
     assert executor.harvest_job(job) is True and job.stdout == "x\n"

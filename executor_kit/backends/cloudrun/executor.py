@@ -55,440 +55,36 @@ How the contract maps onto Cloud Run:
   5xx and network errors → ``ExecutorConnectionError``; other 4xx at launch →
   ``(False, message)``, elsewhere ``ExecutorConfigurationError``. Secret values
   are removed from every message.
+
+Beside it in this package: ``settings`` (the options), ``api`` (the HTTP
+client: retries, paging, operations, error mapping), ``jobs`` (the job a
+launch runs), ``executions`` (reading an execution), ``logs`` (entries as
+chunks) and ``emulator`` (the offline emulation).
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import datetime as dt
-import math
-import os
-import re
-import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar
 
-import google.auth
-import google.auth.credentials
-import google.auth.exceptions
-import google.oauth2.service_account
 import requests
-from google.auth.transport.requests import AuthorizedSession
 
-from executor_kit._retry import RetryPolicy, retry
-from executor_kit.backends.cloudrun.logs import STREAMS, LogCursor, log_chunks
+from executor_kit.backends.cloudrun import executions, jobs
+from executor_kit.backends.cloudrun.api import SCOPE, CloudRunApi, RejectedError, authorized_session, load_credentials
+from executor_kit.backends.cloudrun.logs import STREAMS, LogCursor, entries_request, log_chunks
+from executor_kit.backends.cloudrun.settings import CloudRunSettings
 from executor_kit.base import ContainerExecutor, LogChunk
 from executor_kit.clock import Clock
-from executor_kit.errors import (
-    ExecutorAuthenticationError,
-    ExecutorConfigurationError,
-    ExecutorConnectionError,
-    ExecutorError,
-    ExecutorResourceError,
-)
-from executor_kit.job import (
-    JobLike,
-    job_environment,
-    mark_launched,
-    record_result,
-    redact,
-    secret_values,
-    validate_job,
-)
-from executor_kit.labels import MANAGED_LABEL, NAME_LABEL, TIMEOUT_LABEL, kit_labels
-from executor_kit.redaction import SecretLogGuard, shown_config_value
-from executor_kit.status import ExecutionStatus, JobStatus
+from executor_kit.errors import ExecutorConfigurationError, ExecutorError
+from executor_kit.job import JobLike, already_harvested, mark_launched, record_result, secret_values, validate_job
+from executor_kit.redaction import SecretLogGuard
+from executor_kit.status import ExecutionStatus
 
 __all__ = ["SCOPE", "CloudRunExecutor", "CloudRunSettings"]
 
-#: The OAuth scope the executor asks for.
-SCOPE = "https://www.googleapis.com/auth/cloud-platform"
-
-_REGION = re.compile(r"[a-z]+-[a-z]+[1-9][0-9]?")
-_PROJECT = re.compile(r"[a-z][-a-z0-9]{4,28}[a-z0-9]|[0-9]{1,20}")
-_JOB = re.compile(r"[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?")
-_URL = re.compile(r"https?://[^\s/?#]+")
-_EXECUTION = re.compile(
-    r"projects/([a-z0-9][-a-z0-9.:]{0,62})/locations/([a-z0-9-]{1,40})/jobs/([a-z][-a-z0-9]{0,62})"
-    r"/executions/([a-z][-a-z0-9]{0,62})"
-)
-_SUFFIX = 9  # "-" and 8 hex digits added to the job name per launch
-_NO_EXIT_CODE = -1
 #: The loggers of the libraries this executor drives; secret values never reach their records.
 _LIBRARY_LOGGERS = ("requests", "urllib3", "google.auth", "responses")
-
-
-def _fail(message: str) -> ExecutorConfigurationError:
-    return ExecutorConfigurationError(message, backend="cloudrun")
-
-
-def _text(pattern: re.Pattern[str], what: str) -> Callable[[str, object], object]:
-    def check(key: str, value: object) -> object:
-        if not isinstance(value, str) or not pattern.fullmatch(value):
-            raise _fail(f"cloudrun config {key!r} must be {what}, got {shown_config_value(key, value)}")
-        return value
-
-    return check
-
-
-def _flag(key: str, value: object) -> object:
-    if not isinstance(value, bool):
-        raise _fail(f"cloudrun config {key!r} must be a bool, got {shown_config_value(key, value)}")
-    return value
-
-
-def _number(low: float, high: float, kind: type = float) -> Callable[[str, object], object]:
-    def check(key: str, value: object) -> object:
-        ok = isinstance(value, int | float) and not isinstance(value, bool) and low <= value <= high
-        if not ok or (kind is int and not isinstance(value, int)):
-            shown = shown_config_value(key, value)
-            raise _fail(f"cloudrun config {key!r} must be a {kind.__name__} in [{low:g}, {high:g}], got {shown}")
-        return kind(value)
-
-    return check
-
-
-_CHECKS: dict[str, Callable[[str, object], object]] = {
-    "project": _text(_PROJECT, "a Google Cloud project id (like 'my-project-1') or number"),
-    "region": _text(_REGION, "a Cloud Run region like 'us-central1'"),
-    "job": _text(_JOB, "a Cloud Run job name (lowercase letters, digits, dashes; at most 63)"),
-    "create_job": _flag,
-    "run_endpoint": _text(_URL, "an http(s) URL without a path, like 'https://run.googleapis.com'"),
-    "logging_endpoint": _text(_URL, "an http(s) URL without a path, like 'https://logging.googleapis.com'"),
-    "max_attempts": _number(1, 100, int),
-    "initial_backoff": _number(0, 3600),
-    "max_backoff": _number(0, 3600),
-    "poll_interval": _number(0.001, 3600),
-    "operation_timeout": _number(0.001, 86400),
-    "request_timeout": _number(0.001, 3600),
-    "log_page_size": _number(1, 1000, int),
-    "log_poll_seconds": _number(0.001, 3600),
-    "cleanup_on_harvest": _flag,
-}
-
-
-@dataclasses.dataclass(frozen=True)
-class CloudRunSettings:
-    """The validated settings of a ``CloudRunExecutor`` (``credentials`` aside).
-
-    Example:
-        >>> s = CloudRunSettings.from_config({"project": "my-project", "region": "europe-west1"})
-        >>> s.job, s.create_job, s.run_endpoint
-        ('executor-kit', False, 'https://run.googleapis.com')
-        >>> CloudRunSettings.from_config({"project": "my-project", "region": "Europe"})
-        Traceback (most recent call last):
-        ...
-        executor_kit.errors.ExecutorConfigurationError: cloudrun config 'region' must be ... got 'Europe'
-    """
-
-    project: str
-    region: str
-    job: str = "executor-kit"
-    create_job: bool = False
-    run_endpoint: str = "https://run.googleapis.com"
-    logging_endpoint: str = "https://logging.googleapis.com"
-    max_attempts: int = 5
-    initial_backoff: float = 1.0
-    max_backoff: float = 32.0
-    poll_interval: float = 1.0
-    operation_timeout: float = 300.0
-    request_timeout: float = 30.0
-    log_page_size: int = 1000
-    log_poll_seconds: float = 5.0
-    cleanup_on_harvest: bool = False
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> CloudRunSettings:
-        """Validate a config mapping (``credentials`` is ignored here).
-
-        Raises:
-            ExecutorConfigurationError: for a missing project or region, an
-                unknown key, or a value of the wrong type or format.
-
-        Example:
-            >>> CloudRunSettings.from_config({"region": "us-central1"})
-            Traceback (most recent call last):
-            ...
-            executor_kit.errors.ExecutorConfigurationError: cloudrun config needs 'project' and 'region'
-        """
-        values = {key: value for key, value in config.items() if key != "credentials"}
-        unknown = sorted(set(values) - set(_CHECKS), key=str)
-        if unknown:
-            raise _fail(f"unknown cloudrun config keys {unknown!r}; known: credentials, {', '.join(_CHECKS)}")
-        if not {"project", "region"} <= set(values):
-            raise _fail("cloudrun config needs 'project' and 'region'")
-        checked: dict[str, Any] = {key: _CHECKS[key](key, value) for key, value in values.items()}
-        settings = cls(**checked)
-        return settings._checked()
-
-    def _checked(self) -> CloudRunSettings:
-        if self.create_job and len(self.job) + _SUFFIX > 63:
-            raise _fail(
-                f"cloudrun config 'job' {self.job!r} is too long for create_job: "
-                f"at most {63 - _SUFFIX} characters, as '-xxxxxxxx' is added per launch"
-            )
-        return self
-
-    @property
-    def parent(self) -> str:
-        """The location's resource name.
-
-        Example:
-            >>> CloudRunSettings("p-1234", "us-east1").parent
-            'projects/p-1234/locations/us-east1'
-        """
-        return f"projects/{self.project}/locations/{self.region}"
-
-    @property
-    def retry_policy(self) -> RetryPolicy:
-        """The backoff schedule for 429 and 503 answers.
-
-        Example:
-            >>> CloudRunSettings("p-1234", "us-east1", max_attempts=2).retry_policy.attempts
-            2
-        """
-        return RetryPolicy(self.max_attempts, self.initial_backoff, 2.0, self.max_backoff)
-
-
-class _RejectedError(ExecutorConfigurationError):
-    """The API refused a request (a 4xx other than 401/403/404/429)."""
-
-
-def _error_message(response: requests.Response) -> str:
-    try:
-        error = response.json().get("error", {})
-        return f"{error.get('status', response.reason)}: {error.get('message', '')}"
-    except (ValueError, AttributeError):
-        return f"{response.reason}: {response.text[:200]}"
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After", "")
-    return float(value) if value.isdigit() else None
-
-
-_STATUS_ERRORS: dict[int, type[ExecutorError]] = {
-    401: ExecutorAuthenticationError,
-    403: ExecutorAuthenticationError,
-    429: ExecutorResourceError,
-}
-
-
-def _error_class(code: int) -> type[ExecutorError]:
-    if code in _STATUS_ERRORS:
-        return _STATUS_ERRORS[code]
-    return ExecutorConnectionError if code >= 500 else _RejectedError
-
-
-class _Api:
-    """JSON over an (authorized) requests session, with retries and error mapping."""
-
-    def __init__(self, session: requests.Session, settings: CloudRunSettings, clock: Clock) -> None:
-        self.session = session
-        self.settings = settings
-        self.clock = clock
-
-    def _send(self, method: str, url: str, body: Any, params: Any) -> requests.Response:
-        try:
-            return self.session.request(method, url, json=body, params=params, timeout=self.settings.request_timeout)
-        except requests.RequestException as exc:
-            raise ExecutorConnectionError(f"cannot reach {url.split('/v2/')[0]}: {exc}", backend="cloudrun") from exc
-        except google.auth.exceptions.GoogleAuthError as exc:
-            raise ExecutorAuthenticationError(f"Google credentials failed: {exc}", backend="cloudrun") from exc
-
-    def call(
-        self, method: str, url: str, *, body: Any = None, params: Any = None, secrets: Iterable[str] = ()
-    ) -> dict[str, Any] | None:
-        """The decoded answer, or ``None`` for a 404; raise an ``ExecutorError`` otherwise."""
-        response = retry(
-            lambda: self._send(method, url, body, params),
-            retryable=lambda r: r.status_code in (429, 503),
-            policy=self.settings.retry_policy,
-            sleep=self.clock.sleep,
-            hint=_retry_after,
-        )
-        if response.status_code == 404:
-            return None
-        if response.status_code >= 400:
-            message = f"{method} {url} answered {response.status_code} {_error_message(response)}"
-            raise _error_class(response.status_code)(redact(message, secrets), backend="cloudrun")
-        return self._decode(response)
-
-    @staticmethod
-    def _decode(response: requests.Response) -> dict[str, Any]:
-        try:
-            answer = response.json() if response.content else {}
-        except ValueError as exc:
-            raise ExecutorConnectionError(f"not JSON from {response.url}", backend="cloudrun") from exc
-        return answer if isinstance(answer, dict) else {}
-
-    def run(self, method: str, path: str, **kwargs: Any) -> dict[str, Any] | None:
-        """Call the Cloud Run Admin API v2 at ``path`` (a resource name plus verb)."""
-        return self.call(method, f"{self.settings.run_endpoint}/v2/{path}", **kwargs)
-
-    def wait(self, operation: dict[str, Any] | None, secrets: Iterable[str] = ()) -> dict[str, Any]:
-        """Poll a long-running operation until done; its ``response``; ``_RejectedError`` on its ``error``."""
-        deadline = self.clock.monotonic() + self.settings.operation_timeout
-        while operation is not None and not operation.get("done"):
-            if self.clock.monotonic() >= deadline:
-                raise ExecutorConnectionError(f"operation {operation.get('name')} did not finish in time")
-            self.clock.sleep(self.settings.poll_interval)
-            operation = self.run("GET", str(operation.get("name")))
-        error = (operation or {}).get("error")
-        if error:
-            raise _RejectedError(redact(str(error.get("message", error)), secrets), backend="cloudrun")
-        return dict((operation or {}).get("response", {}))
-
-    def pages(self, method: str, url: str, key: str, **request: Any) -> Iterator[dict[str, Any]]:
-        """Every item under ``key`` of every page (``pageToken`` / ``nextPageToken``)."""
-        token = ""
-        while True:
-            page = self._page(method, url, token, request)
-            yield from page.get(key, [])
-            token = page.get("nextPageToken", "")
-            if not token:
-                return
-
-    def _page(self, method: str, url: str, token: str, request: dict[str, Any]) -> dict[str, Any]:
-        if method == "GET":
-            params = {**request.get("params", {}), **({"pageToken": token} if token else {})}
-            return self.call(method, url, params=params) or {}
-        body = {**request.get("body", {}), **({"pageToken": token} if token else {})}
-        return self.call(method, url, body=body) or {}
-
-
-def _parse_time(value: str | None) -> dt.datetime | None:
-    if not value:
-        return None
-    head, _, fraction = value.rstrip("Z").partition(".")
-    micros = (fraction + "000000")[:6]
-    return dt.datetime.fromisoformat(f"{head}.{micros}+00:00")
-
-
-def _duration(seconds: float) -> str:
-    """Protobuf JSON duration, rounded up to the millisecond."""
-    millis = math.ceil(seconds * 1000)
-    return f"{millis // 1000}s" if millis % 1000 == 0 else f"{millis / 1000:.3f}s"
-
-
-def _seconds(duration: str | None) -> float:
-    return float(duration[:-1]) if duration and duration.endswith("s") else 600.0
-
-
-def _completed(execution: Mapping[str, Any]) -> dict[str, Any]:
-    conditions = execution.get("conditions", [])
-    return next((c for c in conditions if c.get("type") == "Completed"), {})
-
-
-def _counted_status(execution: Mapping[str, Any]) -> ExecutionStatus:
-    tasks = int(execution.get("taskCount", 1))
-    done = sum(int(execution.get(key, 0)) for key in ("succeededCount", "failedCount", "cancelledCount"))
-    if done < tasks or not execution.get("completionTime"):
-        return ExecutionStatus.RUNNING
-    ok = int(execution.get("succeededCount", 0)) >= tasks
-    return ExecutionStatus.EXITED if ok else ExecutionStatus.FAILED
-
-
-def _status(execution: Mapping[str, Any]) -> ExecutionStatus:
-    condition = _completed(execution)
-    state = condition.get("state")
-    if state == "CONDITION_SUCCEEDED":
-        return ExecutionStatus.EXITED
-    if state == "CONDITION_FAILED":
-        nonzero = condition.get("executionReason") == "NON_ZERO_EXIT_CODE"
-        return ExecutionStatus.EXITED if nonzero else ExecutionStatus.FAILED
-    return _counted_status(execution)
-
-
-def _deadline(execution: Mapping[str, Any]) -> dt.datetime | None:
-    start = _parse_time(execution.get("startTime") or execution.get("createTime"))
-    timeout = _seconds(execution.get("template", {}).get("timeout"))
-    return start + dt.timedelta(seconds=timeout) if start else None
-
-
-def _timed_out(execution: Mapping[str, Any], now: dt.datetime) -> bool:
-    condition = _completed(execution)
-    if condition.get("state") == "CONDITION_SUCCEEDED" or condition.get("executionReason") == "NON_ZERO_EXIT_CODE":
-        return False
-    deadline = _deadline(execution)
-    ended = _parse_time(execution.get("completionTime")) or now
-    return deadline is not None and ended >= deadline
-
-
-def _task_exit_code(tasks: list[dict[str, Any]]) -> int:
-    result = (tasks[0] if tasks else {}).get("lastAttemptResult")
-    if not isinstance(result, dict) or "exitCode" not in result:
-        return _NO_EXIT_CODE
-    return int(result["exitCode"])
-
-
-#: Cloud Run's longest task timeout (seven days), for jobs without a timeout of their own.
-_LONGEST_TASK_TIMEOUT = 7 * 24 * 3600
-
-
-def _overrides(job: JobLike) -> dict[str, Any]:
-    env = [{"name": key, "value": value} for key, value in job_environment(job).items()]
-    args = list(job.command[1:])
-    override: dict[str, Any] = {"args": args, "env": env} if args else {"clearArgs": True, "env": env}
-    overrides: dict[str, Any] = {"containerOverrides": [override], "taskCount": 1}
-    # Without one of its own, a job gets Cloud Run's longest task timeout, not its ten-minute default.
-    overrides["timeout"] = _duration(job.timeout_seconds or _LONGEST_TASK_TIMEOUT)
-    return overrides
-
-
-def _cloud_labels(labels: dict[str, str]) -> dict[str, str]:
-    """``labels`` with the kit's name and timeout values made valid Cloud Run label values.
-
-    Cloud Run takes only lowercase letters, digits, ``_`` and ``-`` (63 at most);
-    those two values are informational here (Cloud Run enforces the timeout).
-
-    Example:
-        >>> _cloud_labels({NAME_LABEL: "Nightly Run", TIMEOUT_LABEL: "2.5", "team": "a"})
-        {'executor-kit-name': 'nightly_run', 'executor-kit-timeout-seconds': '2_5', 'team': 'a'}
-    """
-    kit = {
-        key: re.sub(r"[^a-z0-9_-]", "_", labels[key].lower())[:63]
-        for key in (NAME_LABEL, TIMEOUT_LABEL)
-        if key in labels
-    }
-    return {**labels, **kit}
-
-
-def _default_credentials() -> Any:
-    try:
-        credentials, _ = google.auth.default(scopes=[SCOPE])
-    except google.auth.exceptions.GoogleAuthError as exc:
-        message = f"no Application Default Credentials: {exc}"
-        raise ExecutorAuthenticationError(message, backend="cloudrun") from exc
-    return credentials
-
-
-def _credentials(value: object) -> Any:
-    if value is None:
-        return _default_credentials()
-    if isinstance(value, str | os.PathLike):
-        return _service_account(os.fspath(value))
-    if isinstance(value, google.auth.credentials.Credentials):
-        return value
-    raise _fail(f"cloudrun config 'credentials' must be credentials or a key file path, got {type(value).__name__}")
-
-
-def _service_account(path: str) -> Any:
-    try:
-        load = google.oauth2.service_account.Credentials.from_service_account_file
-        return load(path, scopes=[SCOPE])  # type: ignore[no-untyped-call]
-    except (OSError, ValueError, KeyError) as exc:
-        raise _fail(f"cannot load service-account key file {path!r}: {type(exc).__name__}") from exc
-
-
-def _session(credentials: Any) -> requests.Session:
-    anonymous = isinstance(credentials, google.auth.credentials.AnonymousCredentials)
-    codes = () if anonymous else (401,)  # anonymous credentials cannot be refreshed
-    session: requests.Session = AuthorizedSession(  # type: ignore[no-untyped-call]
-        credentials, refresh_status_codes=codes
-    )
-    return session
 
 
 class CloudRunExecutor(ContainerExecutor):
@@ -503,7 +99,8 @@ class CloudRunExecutor(ContainerExecutor):
             ``max_backoff`` (429/503 retries); ``poll_interval``,
             ``operation_timeout`` (long-running operations);
             ``request_timeout``; ``log_page_size``; ``log_poll_seconds``
-            (seconds between the reads of ``stream_logs``); ``cleanup_on_harvest``.
+            (seconds between the reads of ``stream_logs``); ``harvest_cleans_up``
+            (``harvest_job`` cleans up after itself). Validated by ``CloudRunSettings``.
         clock: Where time is read and waited (retries, deadlines, log polls).
         session: A ready ``requests.Session`` to use instead of building an
             ``AuthorizedSession`` from the credentials.
@@ -544,9 +141,9 @@ class CloudRunExecutor(ContainerExecutor):
         session: requests.Session | None = None,
     ) -> None:
         super().__init__(config, clock=clock)
-        self.settings = CloudRunSettings.from_config(self.config)
-        http = session if session is not None else _session(_credentials(self.config.get("credentials")))
-        self._api = _Api(http, self.settings, self.clock)
+        self.settings = CloudRunSettings.from_mapping(self.config)
+        http = session if session is not None else authorized_session(load_credentials(self.settings.credentials))
+        self._api = CloudRunApi(http, self.settings, self.clock)
         self._secret_logs = SecretLogGuard(_LIBRARY_LOGGERS, owner=self)
 
     def __repr__(self) -> str:
@@ -581,7 +178,7 @@ class CloudRunExecutor(ContainerExecutor):
         try:
             with self._secret_logs.hiding(secrets):
                 execution = self._launch(job, secrets)
-        except _RejectedError as exc:
+        except RejectedError as exc:
             return False, f"Cloud Run refused job {job.image!r}: {exc}"
         self._secret_logs.keep(execution, secrets)  # an execution's GET answer carries the overrides
         mark_launched(job, execution, self.clock.now())
@@ -589,64 +186,23 @@ class CloudRunExecutor(ContainerExecutor):
 
     def _launch(self, job: JobLike, secrets: list[str]) -> str:
         if not self.settings.create_job:
-            return self._run(self._existing_job(job), job, secrets)
-        job_name = self._create_job(job)
+            return jobs.run_job(self._api, jobs.existing_job(self._api, job), job, secrets)
+        job_name = jobs.create_job(self._api, job)
         try:
-            return self._run(job_name, job, secrets)
+            return jobs.run_job(self._api, job_name, job, secrets)
         except ExecutorError:
-            self._delete_job(job_name)
+            jobs.delete_job(self._api, job_name)
             raise
-
-    def _existing_job(self, job: JobLike) -> str:
-        name = f"{self.settings.parent}/jobs/{self.settings.job}"
-        found = self._api.run("GET", name)
-        if found is None:
-            raise _RejectedError(f"Cloud Run job {name} does not exist (set create_job to create one per launch)")
-        container = found.get("template", {}).get("template", {}).get("containers", [{}])[0]
-        expected = {"image": job.image, "command": list(job.command[:1]) or container.get("command")}
-        actual = {"image": container.get("image"), "command": container.get("command")}
-        if expected != actual:
-            raise _RejectedError(f"Cloud Run job {name} runs {actual}, not {expected}; overrides cannot change that")
-        return name
-
-    def _create_job(self, job: JobLike) -> str:
-        job_id = f"{self.settings.job}-{uuid.uuid4().hex[:8]}"
-        labels = _cloud_labels(kit_labels(job))
-        container: dict[str, Any] = {"image": job.image}
-        if job.command:
-            container.update(command=list(job.command[:1]), args=list(job.command[1:]))
-        task = {"containers": [container], "maxRetries": 0}
-        body = {"labels": labels, "template": {"labels": labels, "taskCount": 1, "template": task}}
-        path = f"{self.settings.parent}/jobs"
-        operation = self._api.run("POST", path, body=body, params={"jobId": job_id})
-        try:
-            self._api.wait(operation)
-        except ExecutorError:
-            self._delete_job(f"{path}/{job_id}")  # a job whose creation failed may still exist
-            raise
-        return f"{path}/{job_id}"
-
-    def _run(self, job_name: str, job: JobLike, secrets: list[str]) -> str:
-        body = {"overrides": _overrides(job)}
-        operation = self._api.run("POST", f"{job_name}:run", body=body, secrets=secrets)
-        if operation is None:
-            raise _RejectedError(f"Cloud Run job {job_name} does not exist")
-        if operation.get("error"):
-            self._api.wait(operation, secrets)
-        name = operation.get("metadata", {}).get("name")
-        if not isinstance(name, str) or not _EXECUTION.fullmatch(name):
-            raise ExecutorConnectionError(f"jobs.run on {job_name} answered without an execution name")
-        return name
 
     # -- status ----------------------------------------------------------------
     def _get(self, execution_id: str) -> dict[str, Any] | None:
-        if not isinstance(execution_id, str) or not _EXECUTION.fullmatch(execution_id):
+        if not isinstance(execution_id, str) or not executions.EXECUTION_NAME.fullmatch(execution_id):
             return None
         return self._api.run("GET", execution_id)
 
     def _observe(self, execution: dict[str, Any]) -> ExecutionStatus:
-        status = _status(execution)
-        deadline = _deadline(execution)
+        status = executions.status(execution)
+        deadline = executions.deadline(execution)
         if status is ExecutionStatus.RUNNING and deadline is not None and self.clock.now() >= deadline:
             self._cancel(execution["name"])
             return ExecutionStatus.FAILED
@@ -725,30 +281,11 @@ class CloudRunExecutor(ContainerExecutor):
         return [e["name"] for e in self._all_executions() if wanted <= dict(e.get("labels", {})).items()]
 
     # -- logs --------------------------------------------------------------------
-    def _log_filter(self, execution_id: str, execution: Mapping[str, Any], since: str | None) -> str:
-        match = _EXECUTION.fullmatch(execution_id)
-        assert match is not None  # checked by _get
-        project, region, job, name = match.groups()
-        logs = " OR ".join(f'logName="projects/{project}/logs/run.googleapis.com%2F{s}"' for s in STREAMS)
-        # Without a timestamp term Cloud Logging lists only the last 24 hours.
-        after = since or execution.get("createTime", "1970-01-01T00:00:00Z")
-        return (
-            f'resource.type="cloud_run_job" AND resource.labels.job_name="{job}" '
-            f'AND resource.labels.location="{region}" '
-            f'AND labels."run.googleapis.com/execution_name"="{name}" AND ({logs}) '
-            f'AND timestamp>="{after}"'
-        )
-
     def _log_entries(
         self, execution_id: str, execution: Mapping[str, Any], since: str | None = None
     ) -> Iterator[dict[str, Any]]:
         """The execution's stdout and stderr entries (at or after ``since``), oldest first, every page."""
-        body = {
-            "resourceNames": [f"projects/{execution_id.split('/')[1]}"],
-            "filter": self._log_filter(execution_id, execution, since),
-            "orderBy": "timestamp asc",
-            "pageSize": self.settings.log_page_size,
-        }
+        body = entries_request(execution_id, execution, since, self.settings.log_page_size)
         return self._api.pages("POST", f"{self.settings.logging_endpoint}/v2/entries:list", "entries", body=body)
 
     def get_logs(self, execution_id: str) -> tuple[str, str]:
@@ -841,42 +378,42 @@ class CloudRunExecutor(ContainerExecutor):
             (True, 'failed', 3, 'hi\\n')
             >>> ex.close()
         """
-        if job.completed_at is not None and job.status in _HARVESTED:
+        if already_harvested(job):
             return True
         execution_id = job.external_execution_id or ""
         execution = self._get(execution_id)
         if execution is None or self._observe(execution) is ExecutionStatus.RUNNING:
             return False
         self._record(job, execution_id, self._get(execution_id) or execution)
-        if self.settings.cleanup_on_harvest:
+        if self.settings.harvest_cleans_up:
             self.cleanup(execution_id)
         return True
 
     def _exit_code(self, execution_id: str, execution: Mapping[str, Any]) -> int:
-        if _completed(execution).get("state") == "CONDITION_SUCCEEDED":
+        if executions.succeeded(execution):
             return 0
         url = f"{self.settings.run_endpoint}/v2/{execution_id}/tasks"
-        return _task_exit_code(list(self._api.pages("GET", url, "tasks")))
+        return executions.task_exit_code(list(self._api.pages("GET", url, "tasks")))
 
     def _record(self, job: JobLike, execution_id: str, execution: dict[str, Any]) -> None:
         stdout, stderr = self.get_logs(execution_id)
         now = self.clock.now()
-        condition = _completed(execution)
+        condition = executions.completed(execution)
         failed = condition.get("state") != "CONDITION_SUCCEEDED"
         record_result(
             job,
             exit_code=self._exit_code(execution_id, execution),
             stdout=stdout,
             stderr=stderr,
-            completed_at=_parse_time(execution.get("completionTime")) or now,
-            timed_out=_timed_out(execution, now),
+            completed_at=executions.parse_time(execution.get("completionTime")) or now,
+            timed_out=executions.timed_out(execution, now),
             cancelled=condition.get("executionReason") == "CANCELLED",
             reason=condition.get("message") if failed else None,
         )
 
     # -- cleanup -----------------------------------------------------------------
     def _cancel(self, execution_id: str) -> None:
-        with contextlib.suppress(_RejectedError):  # already ended or cancelling: nothing left to stop
+        with contextlib.suppress(RejectedError):  # already ended or cancelling: nothing left to stop
             self._api.wait(self._api.run("POST", f"{execution_id}:cancel", body={}))
 
     def cancel(self, execution_id: str) -> bool:
@@ -910,15 +447,6 @@ class CloudRunExecutor(ContainerExecutor):
             self._cancel(execution_id)
         return True
 
-    def _delete_job(self, job_name: str) -> None:
-        self._api.wait(self._api.run("DELETE", job_name))
-
-    def _owned_job(self, execution_id: str) -> str | None:
-        job_name = execution_id.rsplit("/executions/", 1)[0]
-        job = self._api.run("GET", job_name) if self.settings.create_job else None
-        managed = job is not None and job.get("labels", {}).get(MANAGED_LABEL) == "true"
-        return job_name if managed else None
-
     def cleanup(self, execution_id: str) -> bool:
         """Cancel if running, delete the execution and any job created for it; ``True``.
 
@@ -936,15 +464,15 @@ class CloudRunExecutor(ContainerExecutor):
             >>> ex.close()
         """
         execution = self._get(execution_id)
-        if execution is not None and _status(execution) is ExecutionStatus.RUNNING:
+        if execution is not None and executions.status(execution) is ExecutionStatus.RUNNING:
             self._cancel(execution_id)
         if execution is not None:
             self._api.wait(self._api.run("DELETE", execution_id))
         # Only the job of an execution that was there: an id that merely names the same job is not ours to end.
-        ours = execution is not None and _EXECUTION.fullmatch(str(execution_id))
-        job_name = self._owned_job(execution_id) if ours else None
+        ours = execution is not None and executions.EXECUTION_NAME.fullmatch(str(execution_id))
+        job_name = jobs.owned_job(self._api, execution_id) if ours else None
         if job_name is not None:
-            self._delete_job(job_name)
+            jobs.delete_job(self._api, job_name)
         self._secret_logs.release(str(execution_id))
         return True
 
@@ -961,6 +489,3 @@ class CloudRunExecutor(ContainerExecutor):
             session closed
         """
         self._api.session.close()
-
-
-_HARVESTED = {JobStatus.COMPLETED.value, JobStatus.FAILED.value, JobStatus.TIMEOUT.value, JobStatus.CANCELLED.value}

@@ -17,14 +17,51 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from executor_kit.backends.cloudrun.executions import EXECUTION_NAME
 from executor_kit.base import LogChunk
 
-__all__ = ["STREAMS", "LogCursor", "log_chunks"]
+__all__ = ["STREAMS", "LogCursor", "entries_request", "log_chunks"]
 
 #: The streams Cloud Run keeps apart, by the name ending its log (``…%2Fstdout``).
 STREAMS = ("stdout", "stderr")
 
 Entry = Mapping[str, Any]
+
+
+def _log_filter(execution_id: str, execution: Entry, since: str | None) -> str:
+    match = EXECUTION_NAME.fullmatch(execution_id)
+    if match is None:
+        raise ValueError(f"not an execution name: {execution_id!r}")
+    project, region, job, name = match.groups()
+    logs = " OR ".join(f'logName="projects/{project}/logs/run.googleapis.com%2F{s}"' for s in STREAMS)
+    # Without a timestamp term Cloud Logging lists only the last 24 hours.
+    after = since or execution.get("createTime", "1970-01-01T00:00:00Z")
+    return (
+        f'resource.type="cloud_run_job" AND resource.labels.job_name="{job}" '
+        f'AND resource.labels.location="{region}" '
+        f'AND labels."run.googleapis.com/execution_name"="{name}" AND ({logs}) '
+        f'AND timestamp>="{after}"'
+    )
+
+
+def entries_request(execution_id: str, execution: Entry, since: str | None, page_size: int) -> dict[str, Any]:
+    """The ``entries:list`` body for the execution's stdout and stderr entries at or after ``since``, oldest first.
+
+    Without ``since``, from the execution's ``createTime``: without a
+    timestamp term Cloud Logging lists only the last 24 hours.
+
+    Example:
+        >>> eid = "projects/p-1234/locations/us-east1/jobs/j/executions/j-1"
+        >>> body = entries_request(eid, {"createTime": "2026-01-01T00:00:00Z"}, None, 100)
+        >>> body["resourceNames"], body["orderBy"], body["filter"].endswith('timestamp>="2026-01-01T00:00:00Z"')
+        (['projects/p-1234'], 'timestamp asc', True)
+    """
+    return {
+        "resourceNames": [f"projects/{execution_id.split('/')[1]}"],
+        "filter": _log_filter(execution_id, execution, since),
+        "orderBy": "timestamp asc",
+        "pageSize": page_size,
+    }
 
 
 def log_chunks(entries: Iterable[Entry]) -> Iterator[LogChunk]:
