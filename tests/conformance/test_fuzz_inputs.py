@@ -331,7 +331,7 @@ CLOUDRUN_CONFIG: dict[str, st.SearchStrategy[Any]] = {
     "initial_backoff": _or_junk(st.floats(-1, 5000)),
     "poll_interval": _or_junk(st.floats(-1, 5000)),
     "log_page_size": _or_junk(st.integers(-1, 2000)),
-    "cleanup_on_harvest": _or_junk(st.booleans()),
+    "harvest_cleans_up": _or_junk(st.booleans()),
     "unknown_key": JSON_LIKE,
 }
 
