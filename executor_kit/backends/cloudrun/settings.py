@@ -85,7 +85,7 @@ class CloudRunSettings(Settings):
     )
     create_job: bool = setting(_is_bool, "a bool", False)
     # An object, not a string: loaded when the executor is built. setting() builds a dataclasses.field.
-    credentials: Any = setting(_is_credentials, "Google credentials or a service-account key file path", None)  # noqa: RUF009
+    credentials: Any = setting(_is_credentials, "Google credentials or a service-account key file path", None)
     run_endpoint: str = setting(
         _text(_URL), "an http(s) URL without a path, like 'https://run.googleapis.com'", "https://run.googleapis.com"
     )
