@@ -131,7 +131,6 @@ class CloudRunEmulator:
         logging_endpoint: The emulated Cloud Logging API host.
 
     Example:
-        >>> from executor_kit import ContainerJob
         >>> with CloudRunEmulator() as cloud:
         ...     ex = cloud.executor()
         ...     job = ContainerJob(image=PROBE_IMAGE, command=["probe", "out", "hi", "exit", "3"])

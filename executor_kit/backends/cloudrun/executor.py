@@ -155,9 +155,6 @@ class CloudRunExecutor(ContainerExecutor):
         """Run the job as a new Cloud Run execution; ``(True, execution name)``.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.cloudrun.emulator import emulated_executor
-            >>> from executor_kit.probe import PROBE_IMAGE, Probe
             >>> ex = emulated_executor()  # a CloudRunExecutor on an offline emulation
 
             >>> job = ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").argv)
@@ -212,9 +209,6 @@ class CloudRunExecutor(ContainerExecutor):
         """``running``, ``exited``, ``failed`` or ``not-found``; cancels past the deadline.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.cloudrun.emulator import emulated_executor
-            >>> from executor_kit.probe import PROBE_IMAGE, Probe
             >>> ex = emulated_executor()  # a CloudRunExecutor on an offline emulation
 
             >>> done = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(2).exit(3).argv))[1]
@@ -240,9 +234,6 @@ class CloudRunExecutor(ContainerExecutor):
         """Statuses from one paged listing of the region's executions.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.cloudrun.emulator import emulated_executor
-            >>> from executor_kit.probe import PROBE_IMAGE, Probe
             >>> ex = emulated_executor()  # a CloudRunExecutor on an offline emulation
 
             >>> quick = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().exit(0).argv))[1]
@@ -264,9 +255,6 @@ class CloudRunExecutor(ContainerExecutor):
         that carries them).
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.cloudrun.emulator import emulated_executor
-            >>> from executor_kit.probe import PROBE_IMAGE, Probe
             >>> ex = emulated_executor()  # a CloudRunExecutor on an offline emulation
 
             >>> docs = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=["probe"], labels={"team": "docs"}))[1]
@@ -292,9 +280,6 @@ class CloudRunExecutor(ContainerExecutor):
         """``(stdout, stderr)`` from Cloud Logging, every page; ``("", "")`` if unknown.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.cloudrun.emulator import emulated_executor
-            >>> from executor_kit.probe import PROBE_IMAGE, Probe
             >>> ex = emulated_executor()  # a CloudRunExecutor on an offline emulation
 
             >>> eid = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").err("oops").argv))[1]
@@ -330,9 +315,6 @@ class CloudRunExecutor(ContainerExecutor):
             ExecutorError: (while iterating) as ``get_logs`` does, for backend-level trouble.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.cloudrun.emulator import emulated_executor
-            >>> from executor_kit.probe import PROBE_IMAGE, Probe
             >>> ex = emulated_executor()  # a CloudRunExecutor on an offline emulation
 
             >>> eid = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().out("a").sleep(8).err("b").argv))[1]
@@ -364,9 +346,6 @@ class CloudRunExecutor(ContainerExecutor):
         """Record the result of a finished execution on ``job``; ``False`` while running or unknown.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.cloudrun.emulator import emulated_executor
-            >>> from executor_kit.probe import PROBE_IMAGE, Probe
             >>> ex = emulated_executor()  # a CloudRunExecutor on an offline emulation
 
             >>> job = ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").sleep(5).exit(3).argv)
@@ -427,9 +406,6 @@ class CloudRunExecutor(ContainerExecutor):
             ``True`` for a known execution, ``False`` for an unknown or deleted one.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.cloudrun.emulator import emulated_executor
-            >>> from executor_kit.probe import PROBE_IMAGE, Probe
             >>> ex = emulated_executor()  # a CloudRunExecutor on an offline emulation
 
             >>> job = ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").sleep(60).argv)
@@ -451,9 +427,6 @@ class CloudRunExecutor(ContainerExecutor):
         """Cancel if running, delete the execution and any job created for it; ``True``.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.cloudrun.emulator import emulated_executor
-            >>> from executor_kit.probe import PROBE_IMAGE, Probe
             >>> ex = emulated_executor()  # a CloudRunExecutor on an offline emulation
 
             >>> eid = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(60).argv))[1]

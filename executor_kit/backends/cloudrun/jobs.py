@@ -7,7 +7,6 @@ configured job checked to run the job's image and program. Nothing here is
 public.
 
 Example:
-    >>> from executor_kit import ContainerJob
     >>> overrides(ContainerJob(image="busybox", command=["echo", "hi"], timeout_seconds=2.5))
     {'containerOverrides': [{'args': ['hi'], 'env': []}], 'taskCount': 1, 'timeout': '2.500s'}
 """
@@ -41,7 +40,6 @@ def overrides(job: JobLike) -> dict[str, Any]:
     """The ``jobs.run`` overrides of ``job``: its argv after the program, its environment, its timeout.
 
     Example:
-        >>> from executor_kit import ContainerJob
         >>> overrides(ContainerJob(image="busybox", command=[], environment={"A": "1"}))["containerOverrides"]
         [{'clearArgs': True, 'env': [{'name': 'A', 'value': '1'}]}]
         >>> overrides(ContainerJob(image="busybox", command=[]))["timeout"]  # none of its own: the longest
@@ -78,7 +76,6 @@ def job_body(job: JobLike) -> dict[str, Any]:
     """The ``Job`` resource a ``create_job`` launch creates for ``job``.
 
     Example:
-        >>> from executor_kit import ContainerJob
         >>> job_body(ContainerJob(image="busybox", command=["echo", "hi"]))["template"]["template"]
         {'containers': [{'image': 'busybox', 'command': ['echo'], 'args': ['hi']}], 'maxRetries': 0}
     """
@@ -97,7 +94,6 @@ def create_job(api: CloudRunApi, job: JobLike) -> str:
         RejectedError: when Cloud Run refuses the job (a missing image); nothing is left.
 
     Example:
-        >>> from executor_kit import ContainerJob
         >>> from executor_kit.backends.cloudrun.emulator import CloudRunEmulator
         >>> with CloudRunEmulator() as cloud:
         ...     name = create_job(cloud.executor()._api, ContainerJob(image="busybox:latest", command=["true"]))
@@ -122,7 +118,6 @@ def existing_job(api: CloudRunApi, job: JobLike) -> str:
         RejectedError: when it does not exist or runs another image or program.
 
     Example:
-        >>> from executor_kit import ContainerJob
         >>> from executor_kit.backends.cloudrun.emulator import CloudRunEmulator
         >>> with CloudRunEmulator() as cloud:
         ...     existing_job(cloud.executor()._api, ContainerJob(image="busybox:latest"))
@@ -152,7 +147,6 @@ def run_job(api: CloudRunApi, job_name: str, job: JobLike, secrets: list[str]) -
         RejectedError: when the job does not exist or the run is refused.
 
     Example:
-        >>> from executor_kit import ContainerJob
         >>> from executor_kit.backends.cloudrun.emulator import CloudRunEmulator
         >>> with CloudRunEmulator() as cloud:
         ...     api, job = cloud.executor()._api, ContainerJob(image="busybox:latest", command=["true"])

@@ -36,8 +36,6 @@ measured against.
     executor-kit verify executor_kit.backends.kubernetes.emulator:emulated_executor
 
 Example:
-    >>> from executor_kit import ContainerJob
-    >>> from executor_kit.probe import PROBE_IMAGE, Probe
     >>> executor = emulated_executor()
     >>> ok, name = executor.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").exit(3).argv))
     >>> ok, str(executor.check_status(name)), executor.get_logs(name)
@@ -227,7 +225,6 @@ class KubernetesEmulator:
         """Answer the next ``times`` matching requests with ``status`` (a ``Status`` body).
 
         Example:
-            >>> from executor_kit import ContainerJob
             >>> executor = emulated_executor()
             >>> quota = "exceeded quota: team, requested: pods=1"
             >>> executor.emulator.inject(403, method="POST", path="/jobs", message=quota)

@@ -50,9 +50,6 @@ How the contract maps onto Kubernetes:
   ``ExecutorConfigurationError`` at construction.
 
 Example:
-    >>> from executor_kit import ContainerJob
-    >>> from executor_kit.backends.kubernetes.emulator import emulated_executor
-    >>> from executor_kit.probe import PROBE_IMAGE, Probe
     >>> ex = emulated_executor()  # a KubernetesExecutor against an offline emulation of the API
     >>> ok, eid = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").err("oops").exit(3).argv))
     >>> ok, str(ex.check_status(eid)), ex.get_logs(eid)
@@ -143,7 +140,6 @@ class KubernetesExecutor(ContainerExecutor):
         """The namespace the executor's Jobs run in.
 
         Example:
-            >>> from executor_kit.backends.kubernetes.emulator import emulated_executor
             >>> ex = emulated_executor({"namespace": "batch"}); ex.namespace
             'batch'
             >>> ex.close()
@@ -154,7 +150,6 @@ class KubernetesExecutor(ContainerExecutor):
         """The standard keys plus ``separates_output_streams`` (``split_log_streams``), with overrides.
 
         Example:
-            >>> from executor_kit.backends.kubernetes.emulator import emulated_executor
             >>> ex = emulated_executor({"split_log_streams": False})
             >>> ex.get_capabilities()["separates_output_streams"], ex.get_capabilities()["supports_secrets"]
             (False, True)
@@ -279,8 +274,6 @@ class KubernetesExecutor(ContainerExecutor):
             ExecutorResourceError: when throttling outlasts the retries.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.kubernetes.emulator import emulated_executor
             >>> from executor_kit.probe import MISSING_IMAGE, PROBE_IMAGE, Probe
             >>> ex = emulated_executor()
             >>> job = ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").argv, name="My Job!")
@@ -333,9 +326,6 @@ class KubernetesExecutor(ContainerExecutor):
         Stops a Job past its job's timeout (then ``failed``).
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.kubernetes.emulator import emulated_executor
-            >>> from executor_kit.probe import PROBE_IMAGE, Probe
             >>> ex = emulated_executor()
             >>> done = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(2).exit(3).argv))[1]
             >>> oom = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().alloc(64).argv, memory_limit=32))[1]
@@ -354,9 +344,6 @@ class KubernetesExecutor(ContainerExecutor):
         """Status of many executions from one labelled list of Jobs and one of pods.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.kubernetes.emulator import emulated_executor
-            >>> from executor_kit.probe import PROBE_IMAGE, Probe
             >>> ex = emulated_executor()
             >>> quick = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().exit(0).argv))[1]
             >>> slow = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(60).argv))[1]
@@ -407,9 +394,6 @@ class KubernetesExecutor(ContainerExecutor):
         """``(stdout, stderr)`` from the pod log API; ``("", "")`` for an unknown or cleaned-up id.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.kubernetes.emulator import emulated_executor
-            >>> from executor_kit.probe import PROBE_IMAGE, Probe
             >>> merged = emulated_executor({"split_log_streams": False})  # a cluster without split streams
             >>> eid = merged.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().out("a").err("b").argv))[1]
             >>> merged.get_logs(eid), merged.get_logs("unknown")
@@ -430,9 +414,6 @@ class KubernetesExecutor(ContainerExecutor):
         started, or the pod was removed); the reason goes to ``failure_reason``.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.kubernetes.emulator import emulated_executor
-            >>> from executor_kit.probe import PROBE_IMAGE, Probe
             >>> ex = emulated_executor()
             >>> job = ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").sleep(5).exit(3).argv)
             >>> _ = ex.launch_job(job)
@@ -486,9 +467,6 @@ class KubernetesExecutor(ContainerExecutor):
         """Delete the Job (foreground: its pod first) and its Secret; idempotent, ``True`` also when unknown.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.kubernetes.emulator import emulated_executor
-            >>> from executor_kit.probe import PROBE_IMAGE, Probe
             >>> ex = emulated_executor()
             >>> job = ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(60).argv, secret_environment={"T": "x"})
             >>> eid = ex.launch_job(job)[1]
@@ -507,8 +485,6 @@ class KubernetesExecutor(ContainerExecutor):
         """Names of the Jobs (not being deleted) that carry all ``labels``.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.kubernetes.emulator import emulated_executor
             >>> ex = emulated_executor()
             >>> a = ex.launch_job(ContainerJob(image="executor-kit-probe:latest", labels={"team": "a"}))[1]
             >>> ex.find_executions({"team": "a"}) == [a], ex.find_executions({"team": "b"})
@@ -527,7 +503,6 @@ class KubernetesExecutor(ContainerExecutor):
         """Close the API client's connection pool.
 
         Example:
-            >>> from executor_kit.backends.kubernetes.emulator import emulated_executor
             >>> emulated_executor().close()
         """
         self.api_client.close()

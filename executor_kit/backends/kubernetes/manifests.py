@@ -3,7 +3,6 @@
 Nothing here calls the API; the executor sends what these functions build.
 
 Example:
-    >>> from executor_kit import ContainerJob
     >>> from executor_kit.backends.kubernetes.settings import KubernetesSettings
     >>> job = ContainerJob(image="busybox", command=["true"], cpu_limit=0.5, timeout_seconds=5)
     >>> body = job_manifest(job, "j-1", {"team": "a"}, "2026-01-01T00:00:00+00:00", KubernetesSettings())
@@ -38,7 +37,6 @@ def secrets_of(job: JobLike) -> Mapping[str, str]:
     """The job's ``secret_environment`` (``{}`` for a job without one).
 
     Example:
-        >>> from executor_kit import ContainerJob
         >>> secrets_of(ContainerJob(image="x", secret_environment={"T": "s"})), secrets_of(object())
         ({'T': 's'}, {})
     """
@@ -51,7 +49,6 @@ def job_manifest(
     """The ``batch/v1`` Job that runs ``job`` once, as ``name``, with ``labels`` on it and its pod.
 
     Example:
-        >>> from executor_kit import ContainerJob
         >>> body = job_manifest(ContainerJob(image="x"), "j-1", {}, "t", KubernetesSettings())
         >>> body["spec"]["backoffLimit"], body["spec"]["template"]["spec"]["restartPolicy"]
         (0, 'Never')
@@ -72,7 +69,6 @@ def secret_manifest(job: JobLike, name: str, labels: Mapping[str, str]) -> dict[
     """The Secret holding ``job``'s ``secret_environment``, its keys ``v0``, ``v1``... in order.
 
     Example:
-        >>> from executor_kit import ContainerJob
         >>> secret_manifest(ContainerJob(image="x", secret_environment={"T": "s"}), "j-1", {})["data"]
         {'v0': 'cw=='}
     """
