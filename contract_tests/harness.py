@@ -278,7 +278,9 @@ class Harness:
         """Let time pass on the executor's clock (instantly on a virtual one).
 
         Example:
-            >>> Harness(__import__("executor_kit").get_executor("mock")).sleep(1)
+            >>> h = Harness(__import__("executor_kit").get_executor("mock"))
+            >>> before = h.executor.clock.monotonic(); h.sleep(90); h.executor.clock.monotonic() - before
+            90.0
         """
         self._go_on()
         self.executor.clock.sleep(seconds)
@@ -319,7 +321,13 @@ class Harness:
         so the message can tell what was observed by then.
 
         Example:
-            >>> Harness(__import__("executor_kit").get_executor("mock")).wait_for(lambda: True, 1, "x")
+            >>> h = Harness(__import__("executor_kit").get_executor("mock"))
+            >>> h.wait_for(lambda: True, 1, "nothing") is None
+            True
+            >>> h.wait_for(lambda: False, 1, "the sky to fall")
+            Traceback (most recent call last):
+            ...
+            AssertionError: gave up after 1 s waiting for the sky to fall
         """
         clock = self.executor.clock
         end = clock.monotonic() + deadline

@@ -146,7 +146,6 @@ def contract_harness(request: pytest.FixtureRequest, contract_executor: Containe
     Example:
         >>> from contract_tests.session import harness_session
         >>> from executor_kit.backends.mock import MockExecutor
-        >>> from executor_kit.probe import Probe
         >>> executor = MockExecutor()
         >>> with harness_session(executor, probe_image="registry.local/probe:1") as harness:
         ...     job, eid = harness.start(Probe().sleep(60))
@@ -168,7 +167,6 @@ def mock_executor(request: pytest.FixtureRequest) -> Iterator[MockExecutor]:
     teardown are ``executor_kit.backends.mock.fixture.checked_mock_executor``'s.
 
     Example:
-        >>> from executor_kit import ContainerJob
         >>> from executor_kit.backends.mock.fixture import checked_mock_executor
         >>> with checked_mock_executor() as executor:  # what a test without a parameter receives
         ...     executor.launch_job(ContainerJob(image="busybox"))

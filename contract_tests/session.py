@@ -246,7 +246,6 @@ def harness_session(executor: ContainerExecutor, *, probe_image: str = PROBE_IMA
 
     Example:
         >>> from executor_kit.backends.mock import MockExecutor
-        >>> from executor_kit.probe import Probe
         >>> executor, before = MockExecutor(), signal.getsignal(signal.SIGTERM)
         >>> try:
         ...     with harness_session(executor) as harness:
@@ -274,7 +273,6 @@ def harness_for(request: pytest.FixtureRequest, contract_executor: ContainerExec
 
     Example:
         >>> from executor_kit.backends.mock import MockExecutor
-        >>> from executor_kit.probe import Probe
         >>> executor = MockExecutor()
         >>> with harness_session(executor, probe_image="registry.local/probe:1") as harness:
         ...     job, eid = harness.start(Probe().sleep(60))

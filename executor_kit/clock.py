@@ -75,7 +75,9 @@ class SystemClock:
         """Really sleep.
 
         Example:
-            >>> SystemClock().sleep(0)
+            >>> clock = SystemClock(); before = clock.monotonic(); clock.sleep(0.01)
+            >>> clock.monotonic() - before >= 0.01
+            True
         """
         time.sleep(max(0.0, seconds))
 

@@ -164,8 +164,13 @@ class SecretLogGuard:
         """Hide ``values`` for the duration of the block (a launch in flight).
 
         Example:
-            >>> with SecretLogGuard(["urllib3"]).hiding(["tok3n"]):
-            ...     pass
+            >>> log = logging.getLogger("demo.hiding")
+            >>> record = log.makeRecord(log.name, logging.INFO, "f", 1, "token=%s", ("tok3n",), None)
+            >>> with SecretLogGuard(["demo.hiding"]).hiding(["tok3n"]):
+            ...     log.filter(record)
+            True
+            >>> record.getMessage()
+            'token=***'
         """
         kept = tuple(value for value in values if value)
         if kept:
@@ -180,7 +185,12 @@ class SecretLogGuard:
         """Hide ``values`` until :meth:`release` of ``execution_id`` (the execution's life).
 
         Example:
-            >>> guard = SecretLogGuard(["urllib3"]); guard.keep("e", ["v"]); guard.release("e")
+            >>> log, guard = logging.getLogger("demo.keep"), SecretLogGuard(["demo.keep"])
+            >>> guard.keep("e-1", ["v4lue"])
+            >>> record = log.makeRecord(log.name, logging.INFO, "f", 1, "got %s", ("v4lue",), None)
+            >>> log.filter(record), record.getMessage()
+            (True, 'got ***')
+            >>> guard.release("e-1")
         """
         kept = tuple(value for value in values if value)
         if not kept:
@@ -196,7 +206,11 @@ class SecretLogGuard:
         """Stop hiding what :meth:`keep` held for ``execution_id``; a no-op for an unknown id.
 
         Example:
-            >>> SecretLogGuard(["urllib3"]).release("never-kept")
+            >>> log, guard = logging.getLogger("demo.release"), SecretLogGuard(["demo.release"])
+            >>> guard.keep("e-1", ["v4lue"]); guard.release("e-1"); guard.release("never-kept")
+            >>> record = log.makeRecord(log.name, logging.INFO, "f", 1, "got %s", ("v4lue",), None)
+            >>> log.filter(record), record.getMessage()
+            (True, 'got v4lue')
         """
         with self._lock:
             values = self._held.pop(execution_id, ())

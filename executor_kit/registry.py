@@ -84,7 +84,12 @@ def unregister_executor(name: str) -> None:
     """Forget a name registered with ``register_executor`` (no error if absent).
 
     Example:
-        >>> unregister_executor("never-registered")
+        >>> from executor_kit.backends.mock import MockExecutor
+        >>> register_executor("demo-gone", MockExecutor); "demo-gone" in available_executors()
+        True
+        >>> unregister_executor("demo-gone"); unregister_executor("never-registered")
+        >>> "demo-gone" in available_executors()
+        False
     """
     _registered.pop(name, None)
 

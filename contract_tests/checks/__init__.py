@@ -53,7 +53,6 @@ def finished(h: Harness, spec: Spec) -> Finished:
 
     Example:
         >>> from executor_kit import get_executor
-        >>> from executor_kit.probe import Probe
         >>> finished(Harness(get_executor("mock")), (Probe().out("x"), {})).stdout
         'x\\n'
     """

@@ -137,7 +137,6 @@ class LocalProcessExecutor(ContainerExecutor):
             directories go; default the system temp directory).
 
     Example:
-        >>> from executor_kit import ContainerJob
         >>> ex = LocalProcessExecutor()
         >>> ok, eid = ex.launch_job(ContainerJob(image="executor-kit-probe:latest",
         ...                                      command=["probe", "out", "hi", "exit", "3"]))
@@ -212,7 +211,6 @@ class LocalProcessExecutor(ContainerExecutor):
         """Start ``job.command`` as a process; ``(False, message)`` for a job-level failure.
 
         Example:
-            >>> from executor_kit import ContainerJob
             >>> LocalProcessExecutor().launch_job(ContainerJob(image="nope", command=["true"]))[0]
             False
         """
@@ -267,7 +265,6 @@ class LocalProcessExecutor(ContainerExecutor):
         """Record the result once the process has ended; ``False`` while running or unknown.
 
         Example:
-            >>> from executor_kit import ContainerJob
             >>> LocalProcessExecutor().harvest_job(ContainerJob(image="x", external_execution_id="gone"))
             False
         """

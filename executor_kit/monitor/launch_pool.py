@@ -97,7 +97,15 @@ class LaunchPool:
         """Drop the calls not started and wait for those in progress; a further Ctrl-C does not stop it.
 
         Example:
-            >>> pool = LaunchPool(1); pool.drain(); pool.close()
+            >>> import time
+            >>> pool, seen, started = LaunchPool(1), [], threading.Event()
+            >>> def slow(n):
+            ...     started.set(); time.sleep(0.1); seen.append(n)
+            >>> threading.Thread(target=pool.run, args=([1, 2, 3], slow), daemon=True).start()
+            >>> started.wait(5); pool.drain(); seen  # 1 was in progress and finished; 2 and 3 were dropped
+            True
+            [1]
+            >>> pool.close()
         """
         while True:
             with contextlib.suppress(KeyboardInterrupt), self._cond:
@@ -110,7 +118,14 @@ class LaunchPool:
         """Let the threads end once idle; idempotent.
 
         Example:
-            >>> pool = LaunchPool(1); pool.close(); pool.close()
+            >>> import time
+            >>> before = threading.active_count()
+            >>> pool = LaunchPool(2); pool.close(); pool.close()  # the second does nothing
+            >>> end = time.monotonic() + 5
+            >>> while threading.active_count() > before and time.monotonic() < end:
+            ...     time.sleep(0.01)
+            >>> threading.active_count() <= before  # its threads have ended
+            True
         """
         with self._cond:
             self._closed = True

@@ -187,16 +187,35 @@ class CloudRunEmulator:
         """Start intercepting HTTP (every ``requests`` call in the process).
 
         Example:
-            >>> CloudRunEmulator().start().stop()
+            >>> import requests
+            >>> cloud = CloudRunEmulator().start()
+            >>> requests.get("https://run.googleapis.com/v2/projects/p/locations/us-central1/jobs/nope").status_code
+            404
+            >>> cloud.stop()
         """
         self.mock.start()
         return self
+
+    @property
+    def intercepting(self) -> bool:
+        """Whether the emulation answers HTTP now (between ``start`` and ``stop``).
+
+        Example:
+            >>> cloud = CloudRunEmulator()
+            >>> cloud.intercepting, cloud.start().intercepting
+            (False, True)
+            >>> cloud.stop(); cloud.intercepting
+            False
+        """
+        return getattr(self.mock, "_patcher", None) is not None  # responses has no public flag for it
 
     def stop(self) -> None:
         """Stop intercepting; idempotent.
 
         Example:
-            >>> CloudRunEmulator().stop()
+            >>> cloud = CloudRunEmulator().start(); cloud.stop(); cloud.stop()  # the second does nothing
+            >>> cloud.intercepting
+            False
         """
         with contextlib.suppress(RuntimeError):  # not started: nothing to stop
             self.mock.stop(allow_assert=False)
@@ -253,7 +272,12 @@ class CloudRunEmulator:
             message: The error message (default ``injected <status>``).
 
         Example:
-            >>> cloud = CloudRunEmulator(); cloud.inject(503, times=2, path=":run")
+            >>> import requests
+            >>> url = "https://run.googleapis.com/v2/projects/p/locations/us-central1/jobs/nope"
+            >>> with CloudRunEmulator() as cloud:
+            ...     cloud.inject(503, path="/jobs/")
+            ...     [requests.get(url).status_code for _ in range(2)]
+            [503, 404]
         """
         with self._lock:
             self._faults.append(_Fault(status, times, method, path, message or f"injected {status}"))
@@ -521,7 +545,9 @@ class EmulatedCloudRunExecutor(CloudRunExecutor):
         """Close the session and stop the emulation (``close()`` alone leaves the emulated backend running).
 
         Example:
-            >>> emulated_executor().shutdown()
+            >>> ex = emulated_executor(); ex.shutdown()
+            >>> ex.emulator.intercepting
+            False
         """
         self.close()
         emulator = getattr(self, "emulator", None)

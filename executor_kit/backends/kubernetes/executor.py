@@ -500,9 +500,15 @@ class KubernetesExecutor(ContainerExecutor):
         return [str(j["metadata"]["name"]) for j in sup.items(answer) if not j["metadata"].get("deletionTimestamp")]
 
     def close(self) -> None:
-        """Close the API client's connection pool.
+        """Close the API client's connection pool; the Jobs it launched run on.
 
         Example:
-            >>> emulated_executor().close()
+            >>> ex = emulated_executor()
+            >>> eid = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(60).argv))[1]
+            >>> ex.close()
+            >>> again = type(ex)(ex.emulator.executor_config(), emulator=ex.emulator)  # a new client
+            >>> str(again.check_status(eid))
+            'running'
+            >>> again.close()
         """
         self.api_client.close()
