@@ -105,13 +105,13 @@ import docker.utils
 import requests  # type: ignore[import-untyped,unused-ignore]
 import urllib3
 
+from executor_kit.backends.docker.errors import docker_errors, refusal
 from executor_kit.backends.docker.hooks import DockerHooks
 from executor_kit.backends.docker.oom import OomWatch
 from executor_kit.backends.docker.stream import decoded_frames, read_frames
 from executor_kit.base import ContainerExecutor, LogChunk
 from executor_kit.clock import Clock
 from executor_kit.errors import (
-    ExecutorAuthenticationError,
     ExecutorConfigurationError,
     ExecutorConnectionError,
     ExecutorError,
@@ -342,81 +342,6 @@ def _connect(settings: Mapping[str, Any]) -> Any:
         client.api._custom_adapter = adapter  # what APIClient closes and reuses
         old.close()
     return client
-
-
-# -- errors ------------------------------------------------------------------------------------
-
-_API_STATUS_ERRORS: dict[int, type[ExecutorError]] = {
-    401: ExecutorAuthenticationError,
-    403: ExecutorAuthenticationError,
-    429: ExecutorResourceError,
-}
-
-_TRANSPORT_ERRORS: tuple[tuple[type[BaseException], type[ExecutorError]], ...] = (
-    (requests.exceptions.SSLError, ExecutorAuthenticationError),
-    (requests.exceptions.ConnectionError, ExecutorConnectionError),
-    (requests.exceptions.Timeout, ExecutorConnectionError),
-    (docker.errors.TLSParameterError, ExecutorConfigurationError),
-)
-
-
-def _api_error_class(exc: docker.errors.APIError) -> type[ExecutorError]:
-    code = exc.status_code or 500
-    fallback = ExecutorConfigurationError if 400 <= code < 500 else ExecutorResourceError
-    return _API_STATUS_ERRORS.get(code, fallback)
-
-
-def _error_class(exc: BaseException) -> type[ExecutorError]:
-    if isinstance(exc, docker.errors.APIError):
-        return _api_error_class(exc)
-    cause = exc.__cause__
-    if isinstance(exc, docker.errors.DockerException) and isinstance(cause, requests.exceptions.RequestException):
-        return _error_class(cause)  # "Error while fetching server API version: ..."
-    matches = (error for kind, error in _TRANSPORT_ERRORS if isinstance(exc, kind))
-    return next(matches, ExecutorConnectionError)
-
-
-def _refusal(exc: docker.errors.APIError, secrets: Iterable[str]) -> str:
-    """The message for a spec the engine refused (4xx); re-raise anything else."""
-    if not exc.is_client_error() or exc.status_code in _API_STATUS_ERRORS:
-        raise exc
-    return redact(f"the engine refused the container: {exc.explanation or exc}", secrets)
-
-
-@contextlib.contextmanager
-def docker_errors(action: str, *, execution_id: str | None = None, secrets: Iterable[str] = ()) -> Iterator[None]:
-    """Translate what the Docker SDK and ``requests`` raise into the kit's errors.
-
-    ``docker.errors.NotFound`` passes through unchanged: callers decide what a
-    missing container or image means. Everything else from the SDK or the
-    transport becomes an ``ExecutorError`` subclass: unreachable daemon →
-    ``ExecutorConnectionError``; TLS or 401/403 refusal →
-    ``ExecutorAuthenticationError``; other 4xx → ``ExecutorConfigurationError``;
-    429 and 5xx → ``ExecutorResourceError``. Secret values are redacted.
-
-    Args:
-        action: What was being done, for the message (``"inspect a container"``).
-        execution_id: The execution concerned, if any.
-        secrets: Values that must not appear in the message.
-
-    Raises:
-        ExecutorError: a subclass, chained to the original exception.
-
-    Example:
-        >>> with docker_errors("reach the daemon"):  # doctest: +ELLIPSIS
-        ...     raise requests.exceptions.ConnectionError("refused")
-        Traceback (most recent call last):
-        ...
-        executor_kit.errors.ExecutorConnectionError: Docker: could not reach the daemon: refused
-    """
-    try:
-        yield
-    except docker.errors.NotFound:
-        raise
-    except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
-        error = _error_class(exc)
-        message = redact(f"Docker: could not {action}: {exc}", secrets)
-        raise error(message, backend="docker", execution_id=execution_id) from exc
 
 
 # -- images ------------------------------------------------------------------------------------
@@ -851,7 +776,7 @@ class DockerExecutor(ContainerExecutor):
             except docker.errors.NotFound:
                 raise
             except docker.errors.APIError as exc:
-                return None, _refusal(exc, secrets)
+                return None, refusal(exc, secrets)
 
     def _create_container(self, job: JobLike, spec: dict[str, Any], secrets: list[str]) -> tuple[str | None, str]:
         """Create; if the image is missing, pull it when the policy allows and create again."""
