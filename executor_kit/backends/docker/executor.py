@@ -17,26 +17,8 @@ executions launched by an earlier one:
 Containers the kit did not launch (no ``MANAGED_LABEL``) and ids that are not
 full container ids read ``not-found``, and ``cleanup`` leaves them alone.
 
-Configuration (a plain mapping; unknown keys are refused):
-
-=====================  ========================================================
-``base_url``           daemon URL; default from the environment like the Docker
-                       CLI (``DOCKER_HOST``, ``DOCKER_TLS_VERIFY``, ``DOCKER_CERT_PATH``)
-``tls``                ``True`` or ``{"verify", "ca_cert", "client_cert", "client_key"}``
-``labels``             labels put on every container (``dict[str, str]``)
-``network``            network to attach containers to (default: Docker's bridge)
-``auto_remove``        Docker's ``--rm``: the daemon deletes a container when it
-                       exits. Off by default, because the contract keeps logs and
-                       results readable until ``cleanup``; when on, a finished
-                       execution soon reads ``not-found``
-``pull_policy``        ``"never"`` | ``"if-missing"`` (default) | ``"always"``
-``harvest_cleans_up``  remove the container after a successful harvest (default off)
-``stop_timeout``       seconds of SIGTERM grace before SIGKILL when ``cleanup`` stops a
-                       running container (int, default 0: SIGKILL at once)
-``cancel_grace``       seconds of SIGTERM grace before SIGKILL when ``cancel`` stops a
-                       running container (int, default 10, as ``docker stop``)
-``api_timeout``        seconds before a call to the daemon gives up (default 60)
-=====================  ========================================================
+Configuration: a plain mapping, checked once into ``DockerSettings`` (its docstring lists
+the options; unknown keys are refused); the checked values are ``executor.settings``.
 
 Status mapping: ``created``/``running``/``paused``/``restarting`` →
 ``running``; ``exited`` → ``exited``, except ``failed`` when the kernel
@@ -85,9 +67,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import datetime as dt
-import math
 import re
-import socket
 import struct
 import threading
 import uuid
@@ -105,9 +85,11 @@ import docker.utils
 import requests  # type: ignore[import-untyped,unused-ignore]
 import urllib3
 
+from executor_kit.backends.docker.client import client_kwargs, connect
 from executor_kit.backends.docker.errors import docker_errors, refusal
 from executor_kit.backends.docker.hooks import DockerHooks
 from executor_kit.backends.docker.oom import OomWatch
+from executor_kit.backends.docker.settings import DockerSettings
 from executor_kit.backends.docker.stream import decoded_frames, read_frames
 from executor_kit.base import ContainerExecutor, LogChunk
 from executor_kit.clock import Clock
@@ -126,44 +108,14 @@ from executor_kit.job import (
     secret_values,
     validate_job,
 )
-from executor_kit.labels import MANAGED_LABEL, NAME_LABEL, TIMEOUT_LABEL, is_label_mapping, kit_labels
+from executor_kit.labels import MANAGED_LABEL, TIMEOUT_LABEL, kit_labels
 from executor_kit.probe import PROBE_DIGEST_LABEL, probe_digest
 from executor_kit.probe.build import build_probe_image
-from executor_kit.redaction import SecretLogGuard, shown_config_value
+from executor_kit.redaction import SecretLogGuard
 from executor_kit.status import ExecutionStatus
 
-__all__ = [
-    "DEFAULT_CONFIG",
-    "NAME_LABEL",
-    "PULL_POLICIES",
-    "TIMEOUT_LABEL",
-    "DockerExecutor",
-    "docker_errors",
-    "image_reference_problem",
-]
+__all__ = ["DockerExecutor", "docker_errors", "image_reference_problem"]
 
-#: The accepted values of ``pull_policy``.
-PULL_POLICIES = ("never", "if-missing", "always")
-
-#: Every configuration key and its default.
-DEFAULT_CONFIG: Mapping[str, Any] = {
-    "base_url": None,
-    "tls": None,
-    "labels": {},
-    "network": None,
-    "auto_remove": False,
-    "pull_policy": "if-missing",
-    "harvest_cleans_up": False,
-    "stop_timeout": 0,
-    "cancel_grace": 10,
-    "api_timeout": 60.0,
-    # None: the engine's default (json-file). Engine limits either way: json-file stores a line over 16 KiB
-    # in pieces and turns a multi-byte character cut at a piece's edge into U+FFFD; "local" (engine 20.10)
-    # keeps those bytes but drops the newline ending such a line.
-    "log_driver": None,
-}
-
-_TLS_KEYS = frozenset({"verify", "ca_cert", "client_cert", "client_key"})
 _RUNNING_STATES = frozenset({"created", "running", "paused", "restarting"})
 _SIGKILL_EXIT = 137
 # How long (s) a limit-killed container's ``oom`` event is awaited after its exit.
@@ -178,171 +130,6 @@ RESTARTED_KEY = "ExecutorKitRestartedFromOutside"
 _RAN_AGAIN = "ExecutorKitRanAgain"  # in a kept end: the container has been started again since
 #: The loggers of the libraries this executor drives; secret values never reach their records.
 _LIBRARY_LOGGERS = ("docker", "urllib3", "requests")
-
-# -- configuration -----------------------------------------------------------------------------
-
-
-def _is_optional_text(value: object) -> bool:
-    return value is None or (isinstance(value, str) and bool(value.strip()))
-
-
-def _is_tls_mapping(value: Mapping[Any, Any]) -> bool:
-    paths = [value.get(key) for key in ("ca_cert", "client_cert", "client_key")]
-    verify_ok = isinstance(value.get("verify", True), bool | str)
-    return set(value) <= _TLS_KEYS and verify_ok and all(path is None or isinstance(path, str) for path in paths)
-
-
-def _is_tls(value: object) -> bool:
-    return value is None or isinstance(value, bool) or (isinstance(value, Mapping) and _is_tls_mapping(value))
-
-
-def _is_count(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _is_positive(value: object) -> bool:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    return math.isfinite(value) and value > 0
-
-
-_RULES: dict[str, tuple[Callable[[object], bool], str]] = {
-    "base_url": (_is_optional_text, "a daemon URL such as 'unix:///var/run/docker.sock' or None"),
-    "tls": (_is_tls, f"True, False, None or a mapping of str paths with keys among {sorted(_TLS_KEYS)}"),
-    "labels": (is_label_mapping, "a dict[str, str] with non-empty keys, none of them reserved for the kit"),
-    "network": (_is_optional_text, "a network name or None"),
-    "auto_remove": (lambda value: isinstance(value, bool), "a bool"),
-    "pull_policy": (lambda value: value in PULL_POLICIES, f"one of {', '.join(PULL_POLICIES)}"),
-    "harvest_cleans_up": (lambda value: isinstance(value, bool), "a bool"),
-    "stop_timeout": (_is_count, "a whole number of seconds >= 0"),
-    "cancel_grace": (_is_count, "a whole number of seconds >= 0"),
-    "api_timeout": (_is_positive, "a number of seconds > 0"),
-    "log_driver": (_is_optional_text, "a logging driver that keeps logs readable, such as 'local', or None"),
-}
-
-
-def _validated(config: Mapping[str, Any]) -> dict[str, Any]:
-    unknown = sorted(set(config) - set(_RULES), key=str)
-    if unknown:
-        raise ExecutorConfigurationError(
-            f"unknown DockerExecutor config key(s) {unknown!r}; known keys: {', '.join(_RULES)}",
-            backend="docker",
-        )
-    for key, value in config.items():
-        accepts, expected = _RULES[key]
-        if not accepts(value):
-            raise ExecutorConfigurationError(
-                f"DockerExecutor config {key!r} must be {expected}, got {shown_config_value(key, value)}",
-                backend="docker",
-            )
-    return {**DEFAULT_CONFIG, **config}
-
-
-def _tls_config(tls: Any) -> Any:
-    if not isinstance(tls, Mapping):
-        return tls
-    cert, key = tls.get("client_cert"), tls.get("client_key")
-    try:
-        return docker.tls.TLSConfig(
-            client_cert=(cert, key) if cert or key else None,
-            ca_cert=tls.get("ca_cert"),
-            verify=tls.get("verify", tls.get("ca_cert") is not None),
-        )
-    except docker.errors.TLSParameterError as exc:
-        raise ExecutorConfigurationError(f"DockerExecutor config 'tls' is unusable: {exc}", backend="docker") from exc
-
-
-def _client_kwargs(config: Mapping[str, Any]) -> dict[str, Any]:
-    try:
-        kwargs: dict[str, Any] = dict(docker.utils.kwargs_from_env())
-    except docker.errors.DockerException as exc:
-        raise ExecutorConfigurationError(f"the DOCKER_* environment is unusable: {exc}", backend="docker") from exc
-    if config["base_url"]:
-        kwargs["base_url"] = config["base_url"]
-    if config["tls"] is not None:
-        kwargs["tls"] = _tls_config(config["tls"])
-    _check_address(kwargs.get("base_url"), "config 'base_url'" if config["base_url"] else "DOCKER_HOST", kwargs)
-    return {**kwargs, "timeout": config["api_timeout"], "max_pool_size": 32}
-
-
-def _check_address(url: str | None, source: str, kwargs: Mapping[str, Any]) -> None:
-    """Parse the daemon address as the SDK will, so a malformed one is one configuration-error line."""
-    if not url:
-        return
-    try:
-        docker.utils.parse_host(url, docker.constants.IS_WINDOWS_PLATFORM, tls=bool(kwargs.get("tls")))
-    except (ValueError, docker.errors.DockerException) as exc:
-        reason = str(exc).strip().partition("\n")[0]
-        raise ExecutorConfigurationError(
-            f"Docker: the daemon address {url!r} ({source}) is malformed: {reason}", backend="docker"
-        ) from exc
-
-
-# -- the unix-socket transport --------------------------------------------------------------
-# docker-py's UnixHTTPConnection.connect leaks its socket when the daemon is down
-# (a ResourceWarning per failed call). The executor mounts this fixed transport
-# on its own client only; nothing global is patched.
-
-
-class _ClosingUnixConnection(docker.transport.unixconn.UnixHTTPConnection):  # type: ignore[misc]
-    def connect(self) -> None:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            sock.settimeout(self.timeout)
-            sock.connect(self.unix_socket)
-        except BaseException:
-            sock.close()
-            raise
-        self.sock = sock
-
-
-class _ClosingUnixPool(docker.transport.unixconn.UnixHTTPConnectionPool):  # type: ignore[misc]
-    def _new_conn(self) -> _ClosingUnixConnection:
-        return _ClosingUnixConnection(self.base_url, self.socket_path, self.timeout)
-
-
-class _ClosingUnixAdapter(docker.transport.UnixHTTPAdapter):  # type: ignore[misc]
-    def get_connection(self, url: str, proxies: Any = None) -> Any:
-        with self.pools.lock:
-            pool = self.pools.get(url)
-            if pool is None:
-                pool = _ClosingUnixPool(url, self.socket_path, self.timeout, maxsize=self.max_pool_size)
-                self.pools[url] = pool
-        return pool
-
-
-def _unix_socket_path(base_url: str | None) -> str | None:
-    url = base_url or docker.constants.DEFAULT_UNIX_SOCKET
-    for prefix in ("http+unix://", "unix://"):
-        if url.startswith(prefix):
-            return "/" + url[len(prefix) :].lstrip("/")
-    return None
-
-
-def _reach_unix_socket(path: str, timeout: float) -> None:
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        sock.settimeout(timeout)
-        try:
-            sock.connect(path)
-        except OSError as exc:
-            raise ExecutorConnectionError(
-                f"Docker: could not reach the daemon at unix://{path}: {exc}", backend="docker"
-            ) from exc
-
-
-def _connect(settings: Mapping[str, Any]) -> Any:
-    path = _unix_socket_path(settings.get("base_url"))
-    if path is not None:
-        _reach_unix_socket(path, settings["timeout"])
-    client = docker.DockerClient(**settings)
-    old = getattr(client.api, "_custom_adapter", None)
-    if isinstance(old, docker.transport.UnixHTTPAdapter):
-        adapter = _ClosingUnixAdapter(f"http+unix://{old.socket_path}", old.timeout, max_pool_size=old.max_pool_size)
-        client.api.mount("http+docker://", adapter)
-        client.api._custom_adapter = adapter  # what APIClient closes and reuses
-        old.close()
-    return client
-
 
 # -- images ------------------------------------------------------------------------------------
 
@@ -528,7 +315,7 @@ class DockerExecutor(ContainerExecutor):
     executor can be built (and its configuration checked) without an engine.
 
     Args:
-        config: The settings in the module docstring; unknown keys are refused.
+        config: The options of ``DockerSettings``; unknown keys are refused.
         clock: Where deadlines and ``started_at`` are read.
 
     Raises:
@@ -541,7 +328,7 @@ class DockerExecutor(ContainerExecutor):
         >>> DockerExecutor({"pull_policy": "sometimes"})  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        executor_kit.errors.ExecutorConfigurationError: DockerExecutor config 'pull_policy' must be one of ...
+        executor_kit.errors.ExecutorConfigurationError: docker config 'pull_policy' must be one of ...
     """
 
     name: ClassVar[str] = "docker"
@@ -558,8 +345,8 @@ class DockerExecutor(ContainerExecutor):
 
     def __init__(self, config: Mapping[str, Any] | None = None, *, clock: Clock | None = None) -> None:
         super().__init__(config, clock=clock)
-        self.config = _validated(self.config)
-        self._client_settings = _client_kwargs(self.config)
+        self.settings = DockerSettings.from_mapping(self.config)
+        self._client_settings = client_kwargs(self.settings)
         self._client: Any = None
         self._lock = threading.Lock()
         self._killed: collections.OrderedDict[str, str | None] = collections.OrderedDict()
@@ -588,7 +375,7 @@ class DockerExecutor(ContainerExecutor):
         with self._lock:
             if self._client is None:
                 with docker_errors("connect to the daemon"):
-                    self._client = _connect(self._client_settings)
+                    self._client = connect(self._client_settings)
             return self._client
 
     @property
@@ -719,7 +506,7 @@ class DockerExecutor(ContainerExecutor):
             (False, "ContainerJob.image must be a non-empty str, got ''")
         """
         problem = self._job_problem(job)
-        if problem is None and self.config["pull_policy"] == "always":
+        if problem is None and self.settings.pull_policy == "always":
             problem = self._pull(job.image)
         if problem is not None:
             return False, redact(problem, secret_values(job))
@@ -737,7 +524,7 @@ class DockerExecutor(ContainerExecutor):
         return image_reference_problem(job.image) or _limits_problem(job)
 
     def _absent_image(self, image: str) -> str:
-        if self.config["pull_policy"] == "never":
+        if self.settings.pull_policy == "never":
             return f"image {image!r} is not present on the engine and pull_policy is 'never'"
         return self._pull(image) or ""
 
@@ -755,15 +542,15 @@ class DockerExecutor(ContainerExecutor):
             mem_limit=memory,
             memswap_limit=memory,
             nano_cpus=round(job.cpu_limit * 1e9) if job.cpu_limit else None,
-            network_mode=self.config["network"],
-            auto_remove=self.config["auto_remove"],
-            log_config={"Type": self.config["log_driver"], "Config": {}} if self.config["log_driver"] else None,
+            network_mode=self.settings.network,
+            auto_remove=self.settings.auto_remove,
+            log_config={"Type": self.settings.log_driver, "Config": {}} if self.settings.log_driver else None,
         )
         return {
             "image": job.image,
             "command": list(job.command) or None,
             "environment": job_environment(job),
-            "labels": kit_labels(job, self.config["labels"]),
+            "labels": kit_labels(job, self.settings.labels),
             "name": _container_name(job, uuid.uuid4().hex[:12]),
             "host_config": host_config,
             "detach": True,
@@ -1051,8 +838,8 @@ class DockerExecutor(ContainerExecutor):
         url = f"{api.base_url}/v{api.api_version}/containers/{execution_id}/logs"
         params: dict[str, Any] = {"stdout": 1, "stderr": 1, "follow": int(follow), "tail": "all"}
         params.update(self._logs_until(execution_id))
-        timeout = (self.config["api_timeout"], None) if follow else self.config["api_timeout"]  # quiet is fine
-        res = api.get(url, params=params, stream=True, timeout=timeout)
+        timeout = self.settings.request_timeout
+        res = api.get(url, params=params, stream=True, timeout=(timeout, None) if follow else timeout)  # quiet is fine
         try:
             res.raise_for_status()
         except requests.exceptions.HTTPError as exc:
@@ -1149,7 +936,7 @@ class DockerExecutor(ContainerExecutor):
         self._remember_cancel(execution_id, True)
         # NotFound: removed meanwhile (a cleanup), so it is stopped
         with docker_errors("stop a container", execution_id=execution_id), contextlib.suppress(docker.errors.NotFound):
-            self.api.stop(execution_id, timeout=self.config["cancel_grace"])
+            self.api.stop(execution_id, timeout=self.settings.cancel_grace)
         return True
 
     def harvest_job(self, job: JobLike) -> bool:
@@ -1176,13 +963,13 @@ class DockerExecutor(ContainerExecutor):
         if self._status_of(info) not in (ExecutionStatus.EXITED, ExecutionStatus.FAILED):
             return False
         self._record(job, info)
-        if self.config["harvest_cleans_up"]:
+        if self.settings.harvest_cleans_up:
             self.cleanup(str(execution_id))
         return True
 
     def _already_harvested(self, job: JobLike) -> bool:
         done = job.completed_at is not None and job.exit_code is not None
-        return bool(self.config["harvest_cleans_up"] and job.external_execution_id and done)
+        return bool(self.settings.harvest_cleans_up and job.external_execution_id and done)
 
     def _record(self, job: JobLike, info: Mapping[str, Any]) -> None:
         state = info.get("State") or {}
@@ -1223,9 +1010,9 @@ class DockerExecutor(ContainerExecutor):
         return True
 
     def _stop_gracefully(self, execution_id: str) -> None:
-        if self.config["stop_timeout"] > 0:
+        if self.settings.stop_timeout > 0:
             with contextlib.suppress(docker.errors.NotFound):
-                self.api.stop(execution_id, timeout=self.config["stop_timeout"])
+                self.api.stop(execution_id, timeout=self.settings.stop_timeout)
 
     def _remove(self, execution_id: str) -> None:
         try:
