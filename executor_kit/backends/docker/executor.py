@@ -101,6 +101,7 @@ from executor_kit.errors import (
 )
 from executor_kit.job import (
     JobLike,
+    already_harvested,
     job_environment,
     mark_launched,
     record_result,
@@ -959,17 +960,13 @@ class DockerExecutor(ContainerExecutor):
         execution_id = job.external_execution_id
         info = self._inspect(execution_id)
         if info is None:
-            return self._already_harvested(job)
+            return bool(self.settings.harvest_cleans_up and execution_id and already_harvested(job))
         if self._status_of(info) not in (ExecutionStatus.EXITED, ExecutionStatus.FAILED):
             return False
         self._record(job, info)
         if self.settings.harvest_cleans_up:
             self.cleanup(str(execution_id))
         return True
-
-    def _already_harvested(self, job: JobLike) -> bool:
-        done = job.completed_at is not None and job.exit_code is not None
-        return bool(self.settings.harvest_cleans_up and job.external_execution_id and done)
 
     def _record(self, job: JobLike, info: Mapping[str, Any]) -> None:
         state = info.get("State") or {}
