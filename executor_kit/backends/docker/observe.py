@@ -76,11 +76,11 @@ _KILL_MEMO_SIZE = 1024
 _END_MEMO_SIZE = 4096
 _RAN_AGAIN = "ExecutorKitRanAgain"  # in a kept end: the container has been started again since
 
-K = TypeVar("K")
-V = TypeVar("V")
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 
-def _bounded_put(memo: collections.OrderedDict[K, V], key: K, value: V, size: int) -> None:
+def _bounded_put(memo: collections.OrderedDict[_K, _V], key: _K, value: _V, size: int) -> None:
     memo[key] = value
     while len(memo) > size:
         memo.popitem(last=False)
