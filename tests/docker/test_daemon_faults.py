@@ -162,7 +162,7 @@ class Rig:
 @pytest.fixture
 def rig(run_labels: dict[str, str]) -> Iterator[Rig]:
     """A ``Rig`` whose containers are removed after the test (the daemon is back by then)."""
-    helper = Rig(DockerExecutor({"labels": run_labels, "pull_policy": "never", "api_timeout": 10}))
+    helper = Rig(DockerExecutor({"labels": run_labels, "pull_policy": "never", "request_timeout": 10}))
     yield helper
     for execution_id in helper.launched:
         helper.executor.cleanup(execution_id)
@@ -180,7 +180,7 @@ def _outcome(call: Callable[[], object]) -> tuple[str, float]:
 
 
 def _fresh_status(execution_id: str) -> object:
-    with DockerExecutor({"pull_policy": "never", "api_timeout": 10}) as executor:
+    with DockerExecutor({"pull_policy": "never", "request_timeout": 10}) as executor:
         return executor.check_status(execution_id)
 
 

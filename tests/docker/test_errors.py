@@ -35,7 +35,8 @@ pytestmark = pytest.mark.docker
         ({"base_url": ""}, "base_url"),
         ({"stop_timeout": -1}, "stop_timeout"),
         ({"stop_timeout": 1.5}, "stop_timeout"),
-        ({"api_timeout": 0}, "api_timeout"),
+        ({"request_timeout": 0}, "request_timeout"),
+        ({"api_timeout": 60}, "'api_timeout' was renamed to 'request_timeout'"),
         ({"auto_remove": "yes"}, "auto_remove"),
         ({"harvest_cleans_up": 1}, "harvest_cleans_up"),
         ({"tls": {"verify": True, "bogus": 1}}, "tls"),
@@ -55,7 +56,7 @@ def test_config_must_be_a_mapping() -> None:
 
 
 def test_unreachable_daemon_raises_connection_error(tmp_path: Path) -> None:
-    executor = DockerExecutor({"base_url": f"unix://{tmp_path}/no-such-docker.sock", "api_timeout": 5})
+    executor = DockerExecutor({"base_url": f"unix://{tmp_path}/no-such-docker.sock", "request_timeout": 5})
     job = ContainerJob(image="busybox:latest", command=["true"])
     calls = [
         lambda: executor.launch_job(job),
@@ -76,7 +77,7 @@ def test_closed_port_raises_connection_error() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    executor = DockerExecutor({"base_url": f"tcp://127.0.0.1:{port}", "api_timeout": 5})
+    executor = DockerExecutor({"base_url": f"tcp://127.0.0.1:{port}", "request_timeout": 5})
     with pytest.raises(ExecutorConnectionError):
         executor.check_status("0" * 64)
 

@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from executor_kit.backends.docker.executor import NAME_LABEL, TIMEOUT_LABEL
-from executor_kit.labels import MANAGED_LABEL
+from executor_kit.labels import MANAGED_LABEL, NAME_LABEL, TIMEOUT_LABEL
 from executor_kit.probe import Probe
 
 pytestmark = pytest.mark.docker

@@ -17,41 +17,11 @@ executions launched by an earlier one:
 Containers the kit did not launch (no ``MANAGED_LABEL``) and ids that are not
 full container ids read ``not-found``, and ``cleanup`` leaves them alone.
 
-Configuration (a plain mapping; unknown keys are refused):
+Configuration: a plain mapping, checked once into ``DockerSettings`` (its docstring lists
+the options; unknown keys are refused); the checked values are ``executor.settings``.
 
-=====================  ========================================================
-``base_url``           daemon URL; default from the environment like the Docker
-                       CLI (``DOCKER_HOST``, ``DOCKER_TLS_VERIFY``, ``DOCKER_CERT_PATH``)
-``tls``                ``True`` or ``{"verify", "ca_cert", "client_cert", "client_key"}``
-``labels``             labels put on every container (``dict[str, str]``)
-``network``            network to attach containers to (default: Docker's bridge)
-``auto_remove``        Docker's ``--rm``: the daemon deletes a container when it
-                       exits. Off by default, because the contract keeps logs and
-                       results readable until ``cleanup``; when on, a finished
-                       execution soon reads ``not-found``
-``pull_policy``        ``"never"`` | ``"if-missing"`` (default) | ``"always"``
-``harvest_cleans_up``  remove the container after a successful harvest (default off)
-``stop_timeout``       seconds of SIGTERM grace before SIGKILL when ``cleanup`` stops a
-                       running container (int, default 0: SIGKILL at once)
-``cancel_grace``       seconds of SIGTERM grace before SIGKILL when ``cancel`` stops a
-                       running container (int, default 10, as ``docker stop``)
-``api_timeout``        seconds before a call to the daemon gives up (default 60)
-=====================  ========================================================
-
-Status mapping: ``created``/``running``/``paused``/``restarting`` →
-``running``; ``exited`` → ``exited``, except ``failed`` when the kernel
-OOM-killed it, the engine reported an error, its timeout ended it, or it was
-killed with SIGKILL from outside; ``dead`` → ``failed``; ``removing`` or
-missing → ``not-found``. An external SIGKILL is told apart from a workload
-that itself exits 137 by the engine's ``kill`` event (looked up once per such
-container, then remembered); the engine keeps a bounded event history, so on a
-very busy engine an old external kill may read ``exited`` with code 137. An OOM
-kill is told by the engine's ``oom`` event, heard live from before a
-memory-limited container is created (the ``OOMKilled`` flag alone is cleared
-when the engine handles the exit after the event). A workload OOM-killed right
-at its start (containerd attaches its OOM monitor only after the process has
-started) can die before the engine watches; the engine then reports nothing,
-and it reads ``exited`` with code 137. The probe's ``alloc`` waits a second first.
+How a container's state reads (status mapping, OOM kills, kills from outside,
+restarts from outside): ``executor_kit.backends.docker.observe``.
 
 Cancel (``supports_cancel``): ``docker stop`` with ``cancel_grace``; the
 container, its state and its logs stay until ``cleanup``. A stopped container
@@ -64,17 +34,6 @@ Live logs (``supports_log_streaming``): ``stream_logs`` reads the multiplexed
 log stream (``follow`` as asked) frame by frame, one incremental UTF-8 decoder
 per stream; closing the iterator closes the HTTP response.
 
-Restarts from outside: an execution id follows the container's *first* run;
-the kit never restarts a container, so a ``docker start`` of a finished one is
-a new life the id does not follow. An executor that saw the run end keeps that
-end (status, exit code, ``FinishedAt``) and reads logs only up to it. An
-executor that did not (another process) recognises the restart by the
-``FinishedAt`` the engine keeps while the container runs again, and reads
-``failed`` (reason "restarted from outside the kit ...", exit code -1: the
-engine no longer keeps the first run's code). Terminal stays terminal either
-way. Limitation: once the second life has ended too, an executor that saw
-neither end reads the second one.
-
 Secrets (``secret_environment``) reach the workload as environment variables;
 Docker stores them in the container's configuration, readable by anyone with
 access to the daemon. The kit never echoes them in its messages.
@@ -82,518 +41,48 @@ access to the daemon. The kit never echoes them in its messages.
 
 from __future__ import annotations
 
-import collections
 import contextlib
-import datetime as dt
-import math
-import re
-import socket
-import struct
 import threading
-import uuid
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, ClassVar
 
-import docker
-import docker.constants
 import docker.errors
-import docker.tls
-import docker.transport
-import docker.transport.unixconn
-import docker.utils
 import requests  # type: ignore[import-untyped,unused-ignore]
-import urllib3
 
+from executor_kit.backends.docker.client import client_kwargs, connect
+from executor_kit.backends.docker.errors import docker_errors, refusal
 from executor_kit.backends.docker.hooks import DockerHooks
-from executor_kit.backends.docker.oom import OomWatch
-from executor_kit.backends.docker.stream import decoded_frames, read_frames
+from executor_kit.backends.docker.observe import ContainerObserver
+from executor_kit.backends.docker.probe_image import ensure_probe_image
+from executor_kit.backends.docker.settings import DockerSettings
+from executor_kit.backends.docker.spec import create_spec, image_reference_problem, job_problem
+from executor_kit.backends.docker.stream import demultiplex, live_chunks
 from executor_kit.base import ContainerExecutor, LogChunk
 from executor_kit.clock import Clock
-from executor_kit.errors import (
-    ExecutorAuthenticationError,
-    ExecutorConfigurationError,
-    ExecutorConnectionError,
-    ExecutorError,
-    ExecutorResourceError,
-)
-from executor_kit.job import (
-    JobLike,
-    job_environment,
-    mark_launched,
-    record_result,
-    redact,
-    secret_values,
-    validate_job,
-)
-from executor_kit.labels import MANAGED_LABEL, NAME_LABEL, TIMEOUT_LABEL, is_label_mapping, kit_labels
-from executor_kit.probe import PROBE_DIGEST_LABEL, probe_digest
-from executor_kit.probe.build import build_probe_image
-from executor_kit.redaction import SecretLogGuard, shown_config_value
+from executor_kit.errors import ExecutorConfigurationError, ExecutorError
+from executor_kit.job import JobLike, already_harvested, mark_launched, record_result, redact, secret_values
+from executor_kit.labels import MANAGED_LABEL
+from executor_kit.redaction import SecretLogGuard
 from executor_kit.status import ExecutionStatus
 
-__all__ = [
-    "DEFAULT_CONFIG",
-    "NAME_LABEL",
-    "PULL_POLICIES",
-    "TIMEOUT_LABEL",
-    "DockerExecutor",
-    "docker_errors",
-    "image_reference_problem",
-]
+__all__ = ["DockerExecutor", "docker_errors"]  # docker_errors: also imported from here by executor_kit.probe.build
 
-#: The accepted values of ``pull_policy``.
-PULL_POLICIES = ("never", "if-missing", "always")
-
-#: Every configuration key and its default.
-DEFAULT_CONFIG: Mapping[str, Any] = {
-    "base_url": None,
-    "tls": None,
-    "labels": {},
-    "network": None,
-    "auto_remove": False,
-    "pull_policy": "if-missing",
-    "harvest_cleans_up": False,
-    "stop_timeout": 0,
-    "cancel_grace": 10,
-    "api_timeout": 60.0,
-    # None: the engine's default (json-file). Engine limits either way: json-file stores a line over 16 KiB
-    # in pieces and turns a multi-byte character cut at a piece's edge into U+FFFD; "local" (engine 20.10)
-    # keeps those bytes but drops the newline ending such a line.
-    "log_driver": None,
-}
-
-_TLS_KEYS = frozenset({"verify", "ca_cert", "client_cert", "client_key"})
-_RUNNING_STATES = frozenset({"created", "running", "paused", "restarting"})
-_SIGKILL_EXIT = 137
-# How long (s) a limit-killed container's ``oom`` event is awaited after its exit.
-_OOM_EVENT_WAIT = 3.0
-_OOM_EVENT_SLACK = 5.0  # s after the exit within which the event still counts
-_STOPPED_EXITS = frozenset({143, 137})  # SIGTERM, or SIGKILL after the grace period
-_CANCEL_REASON = "cancelled"
-_KILL_MEMO_SIZE = 1024
-_END_MEMO_SIZE = 4096
-#: Marks, in a followed state, a container found running again after an end (restarted from outside).
-RESTARTED_KEY = "ExecutorKitRestartedFromOutside"
-_RAN_AGAIN = "ExecutorKitRanAgain"  # in a kept end: the container has been started again since
 #: The loggers of the libraries this executor drives; secret values never reach their records.
 _LIBRARY_LOGGERS = ("docker", "urllib3", "requests")
 
-# -- configuration -----------------------------------------------------------------------------
 
+def _weak_api(executor: DockerExecutor) -> Callable[[], Any]:
+    """``executor.api``, without keeping the executor alive (its finalizers run once it is dropped)."""
+    ref = weakref.ref(executor)
 
-def _is_optional_text(value: object) -> bool:
-    return value is None or (isinstance(value, str) and bool(value.strip()))
+    def api() -> Any:
+        alive = ref()
+        if alive is None:
+            raise ReferenceError("the DockerExecutor is gone")
+        return alive.api
 
-
-def _is_tls_mapping(value: Mapping[Any, Any]) -> bool:
-    paths = [value.get(key) for key in ("ca_cert", "client_cert", "client_key")]
-    verify_ok = isinstance(value.get("verify", True), bool | str)
-    return set(value) <= _TLS_KEYS and verify_ok and all(path is None or isinstance(path, str) for path in paths)
-
-
-def _is_tls(value: object) -> bool:
-    return value is None or isinstance(value, bool) or (isinstance(value, Mapping) and _is_tls_mapping(value))
-
-
-def _is_count(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _is_positive(value: object) -> bool:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    return math.isfinite(value) and value > 0
-
-
-_RULES: dict[str, tuple[Callable[[object], bool], str]] = {
-    "base_url": (_is_optional_text, "a daemon URL such as 'unix:///var/run/docker.sock' or None"),
-    "tls": (_is_tls, f"True, False, None or a mapping of str paths with keys among {sorted(_TLS_KEYS)}"),
-    "labels": (is_label_mapping, "a dict[str, str] with non-empty keys, none of them reserved for the kit"),
-    "network": (_is_optional_text, "a network name or None"),
-    "auto_remove": (lambda value: isinstance(value, bool), "a bool"),
-    "pull_policy": (lambda value: value in PULL_POLICIES, f"one of {', '.join(PULL_POLICIES)}"),
-    "harvest_cleans_up": (lambda value: isinstance(value, bool), "a bool"),
-    "stop_timeout": (_is_count, "a whole number of seconds >= 0"),
-    "cancel_grace": (_is_count, "a whole number of seconds >= 0"),
-    "api_timeout": (_is_positive, "a number of seconds > 0"),
-    "log_driver": (_is_optional_text, "a logging driver that keeps logs readable, such as 'local', or None"),
-}
-
-
-def _validated(config: Mapping[str, Any]) -> dict[str, Any]:
-    unknown = sorted(set(config) - set(_RULES), key=str)
-    if unknown:
-        raise ExecutorConfigurationError(
-            f"unknown DockerExecutor config key(s) {unknown!r}; known keys: {', '.join(_RULES)}",
-            backend="docker",
-        )
-    for key, value in config.items():
-        accepts, expected = _RULES[key]
-        if not accepts(value):
-            raise ExecutorConfigurationError(
-                f"DockerExecutor config {key!r} must be {expected}, got {shown_config_value(key, value)}",
-                backend="docker",
-            )
-    return {**DEFAULT_CONFIG, **config}
-
-
-def _tls_config(tls: Any) -> Any:
-    if not isinstance(tls, Mapping):
-        return tls
-    cert, key = tls.get("client_cert"), tls.get("client_key")
-    try:
-        return docker.tls.TLSConfig(
-            client_cert=(cert, key) if cert or key else None,
-            ca_cert=tls.get("ca_cert"),
-            verify=tls.get("verify", tls.get("ca_cert") is not None),
-        )
-    except docker.errors.TLSParameterError as exc:
-        raise ExecutorConfigurationError(f"DockerExecutor config 'tls' is unusable: {exc}", backend="docker") from exc
-
-
-def _client_kwargs(config: Mapping[str, Any]) -> dict[str, Any]:
-    try:
-        kwargs: dict[str, Any] = dict(docker.utils.kwargs_from_env())
-    except docker.errors.DockerException as exc:
-        raise ExecutorConfigurationError(f"the DOCKER_* environment is unusable: {exc}", backend="docker") from exc
-    if config["base_url"]:
-        kwargs["base_url"] = config["base_url"]
-    if config["tls"] is not None:
-        kwargs["tls"] = _tls_config(config["tls"])
-    _check_address(kwargs.get("base_url"), "config 'base_url'" if config["base_url"] else "DOCKER_HOST", kwargs)
-    return {**kwargs, "timeout": config["api_timeout"], "max_pool_size": 32}
-
-
-def _check_address(url: str | None, source: str, kwargs: Mapping[str, Any]) -> None:
-    """Parse the daemon address as the SDK will, so a malformed one is one configuration-error line."""
-    if not url:
-        return
-    try:
-        docker.utils.parse_host(url, docker.constants.IS_WINDOWS_PLATFORM, tls=bool(kwargs.get("tls")))
-    except (ValueError, docker.errors.DockerException) as exc:
-        reason = str(exc).strip().partition("\n")[0]
-        raise ExecutorConfigurationError(
-            f"Docker: the daemon address {url!r} ({source}) is malformed: {reason}", backend="docker"
-        ) from exc
-
-
-# -- the unix-socket transport --------------------------------------------------------------
-# docker-py's UnixHTTPConnection.connect leaks its socket when the daemon is down
-# (a ResourceWarning per failed call). The executor mounts this fixed transport
-# on its own client only; nothing global is patched.
-
-
-class _ClosingUnixConnection(docker.transport.unixconn.UnixHTTPConnection):  # type: ignore[misc]
-    def connect(self) -> None:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            sock.settimeout(self.timeout)
-            sock.connect(self.unix_socket)
-        except BaseException:
-            sock.close()
-            raise
-        self.sock = sock
-
-
-class _ClosingUnixPool(docker.transport.unixconn.UnixHTTPConnectionPool):  # type: ignore[misc]
-    def _new_conn(self) -> _ClosingUnixConnection:
-        return _ClosingUnixConnection(self.base_url, self.socket_path, self.timeout)
-
-
-class _ClosingUnixAdapter(docker.transport.UnixHTTPAdapter):  # type: ignore[misc]
-    def get_connection(self, url: str, proxies: Any = None) -> Any:
-        with self.pools.lock:
-            pool = self.pools.get(url)
-            if pool is None:
-                pool = _ClosingUnixPool(url, self.socket_path, self.timeout, maxsize=self.max_pool_size)
-                self.pools[url] = pool
-        return pool
-
-
-def _unix_socket_path(base_url: str | None) -> str | None:
-    url = base_url or docker.constants.DEFAULT_UNIX_SOCKET
-    for prefix in ("http+unix://", "unix://"):
-        if url.startswith(prefix):
-            return "/" + url[len(prefix) :].lstrip("/")
-    return None
-
-
-def _reach_unix_socket(path: str, timeout: float) -> None:
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        sock.settimeout(timeout)
-        try:
-            sock.connect(path)
-        except OSError as exc:
-            raise ExecutorConnectionError(
-                f"Docker: could not reach the daemon at unix://{path}: {exc}", backend="docker"
-            ) from exc
-
-
-def _connect(settings: Mapping[str, Any]) -> Any:
-    path = _unix_socket_path(settings.get("base_url"))
-    if path is not None:
-        _reach_unix_socket(path, settings["timeout"])
-    client = docker.DockerClient(**settings)
-    old = getattr(client.api, "_custom_adapter", None)
-    if isinstance(old, docker.transport.UnixHTTPAdapter):
-        adapter = _ClosingUnixAdapter(f"http+unix://{old.socket_path}", old.timeout, max_pool_size=old.max_pool_size)
-        client.api.mount("http+docker://", adapter)
-        client.api._custom_adapter = adapter  # what APIClient closes and reuses
-        old.close()
-    return client
-
-
-# -- errors ------------------------------------------------------------------------------------
-
-_API_STATUS_ERRORS: dict[int, type[ExecutorError]] = {
-    401: ExecutorAuthenticationError,
-    403: ExecutorAuthenticationError,
-    429: ExecutorResourceError,
-}
-
-_TRANSPORT_ERRORS: tuple[tuple[type[BaseException], type[ExecutorError]], ...] = (
-    (requests.exceptions.SSLError, ExecutorAuthenticationError),
-    (requests.exceptions.ConnectionError, ExecutorConnectionError),
-    (requests.exceptions.Timeout, ExecutorConnectionError),
-    (docker.errors.TLSParameterError, ExecutorConfigurationError),
-)
-
-
-def _api_error_class(exc: docker.errors.APIError) -> type[ExecutorError]:
-    code = exc.status_code or 500
-    fallback = ExecutorConfigurationError if 400 <= code < 500 else ExecutorResourceError
-    return _API_STATUS_ERRORS.get(code, fallback)
-
-
-def _error_class(exc: BaseException) -> type[ExecutorError]:
-    if isinstance(exc, docker.errors.APIError):
-        return _api_error_class(exc)
-    cause = exc.__cause__
-    if isinstance(exc, docker.errors.DockerException) and isinstance(cause, requests.exceptions.RequestException):
-        return _error_class(cause)  # "Error while fetching server API version: ..."
-    matches = (error for kind, error in _TRANSPORT_ERRORS if isinstance(exc, kind))
-    return next(matches, ExecutorConnectionError)
-
-
-def _refusal(exc: docker.errors.APIError, secrets: Iterable[str]) -> str:
-    """The message for a spec the engine refused (4xx); re-raise anything else."""
-    if not exc.is_client_error() or exc.status_code in _API_STATUS_ERRORS:
-        raise exc
-    return redact(f"the engine refused the container: {exc.explanation or exc}", secrets)
-
-
-@contextlib.contextmanager
-def docker_errors(action: str, *, execution_id: str | None = None, secrets: Iterable[str] = ()) -> Iterator[None]:
-    """Translate what the Docker SDK and ``requests`` raise into the kit's errors.
-
-    ``docker.errors.NotFound`` passes through unchanged: callers decide what a
-    missing container or image means. Everything else from the SDK or the
-    transport becomes an ``ExecutorError`` subclass: unreachable daemon →
-    ``ExecutorConnectionError``; TLS or 401/403 refusal →
-    ``ExecutorAuthenticationError``; other 4xx → ``ExecutorConfigurationError``;
-    429 and 5xx → ``ExecutorResourceError``. Secret values are redacted.
-
-    Args:
-        action: What was being done, for the message (``"inspect a container"``).
-        execution_id: The execution concerned, if any.
-        secrets: Values that must not appear in the message.
-
-    Raises:
-        ExecutorError: a subclass, chained to the original exception.
-
-    Example:
-        >>> with docker_errors("reach the daemon"):  # doctest: +ELLIPSIS
-        ...     raise requests.exceptions.ConnectionError("refused")
-        Traceback (most recent call last):
-        ...
-        executor_kit.errors.ExecutorConnectionError: Docker: could not reach the daemon: refused
-    """
-    try:
-        yield
-    except docker.errors.NotFound:
-        raise
-    except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
-        error = _error_class(exc)
-        message = redact(f"Docker: could not {action}: {exc}", secrets)
-        raise error(message, backend="docker", execution_id=execution_id) from exc
-
-
-# -- images ------------------------------------------------------------------------------------
-
-_ALNUM = r"[a-z0-9]+"
-_COMPONENT = rf"{_ALNUM}(?:(?:[._]|__|-+){_ALNUM})*"
-_HOST_PART = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
-_DOMAIN = rf"(?:{_HOST_PART}(?:\.{_HOST_PART})*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?"
-_TAG = r"\w[\w.-]{0,127}"
-_DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
-_REFERENCE = re.compile(rf"(?:{_DOMAIN}/)?{_COMPONENT}(?:/{_COMPONENT})*(?::{_TAG})?(?:@{_DIGEST})?", re.ASCII)
-
-
-def image_reference_problem(image: str) -> str | None:
-    """Why ``image`` is not a valid Docker image reference, or ``None`` if it is.
-
-    Checked before anything is sent to the daemon, so a bad name never creates
-    anything. The grammar is Docker's (``distribution/reference``): lowercase
-    repository path, optional registry host, ``:tag`` and ``@digest``.
-
-    Example:
-        >>> image_reference_problem("registry.local:5000/team/probe:1.2") is None
-        True
-        >>> image_reference_problem("Busybox; rm -rf /")
-        "image 'Busybox; rm -rf /' is not a valid Docker image reference (lowercase name[:tag][@digest])"
-    """
-    if _REFERENCE.fullmatch(image) and len(image) <= 255:
-        return None
-    return f"image {image!r} is not a valid Docker image reference (lowercase name[:tag][@digest])"
-
-
-# -- container state ---------------------------------------------------------------------------
-
-_DOCKER_TIME = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)")
-
-
-def _parse_time(text: object) -> dt.datetime | None:
-    match = _DOCKER_TIME.fullmatch(text) if isinstance(text, str) else None
-    if match is None or match.group(1).startswith("0001-"):
-        return None
-    whole, fraction, zone = match.groups()
-    micro = (fraction or "0")[:6].ljust(6, "0")
-    return dt.datetime.fromisoformat(f"{whole}.{micro}{zone.replace('Z', '+00:00')}")
-
-
-def _labels(info: Mapping[str, Any]) -> Mapping[str, str]:
-    return (info.get("Config") or {}).get("Labels") or info.get("Labels") or {}
-
-
-def _timeout_of(info: Mapping[str, Any]) -> float | None:
-    try:
-        return float(_labels(info)[TIMEOUT_LABEL])
-    except (KeyError, ValueError):
-        return None
-
-
-def _launched_at(info: Mapping[str, Any]) -> dt.datetime | None:
-    """When the container was created: a job's timeout counts from its launch, not from its start.
-
-    ``Created`` is an ISO time in an inspect answer and a Unix time in a list row.
-    """
-    created = info.get("Created")
-    if isinstance(created, int | float):
-        return dt.datetime.fromtimestamp(created, dt.timezone.utc)
-    return _parse_time(created) or _parse_time((info.get("State") or {}).get("StartedAt"))
-
-
-def _run_seconds(info: Mapping[str, Any]) -> float | None:
-    launched, finished = _launched_at(info), _parse_time((info.get("State") or {}).get("FinishedAt"))
-    if launched is None or finished is None:
-        return None
-    return (finished - launched).total_seconds()
-
-
-def _timed_out(info: Mapping[str, Any]) -> bool:
-    timeout, ran = _timeout_of(info), _run_seconds(info)
-    return timeout is not None and ran is not None and ran >= timeout
-
-
-def _oom_reason(info: Mapping[str, Any]) -> str | None:
-    oom = (info.get("State") or {}).get("OOMKilled")
-    return "OOM: the kernel killed the workload for exceeding its memory limit" if oom else None
-
-
-def _timeout_reason(info: Mapping[str, Any]) -> str | None:
-    return f"timeout: stopped after its {_timeout_of(info):g} s timeout" if _timed_out(info) else None
-
-
-def _restart_reason(info: Mapping[str, Any]) -> str | None:
-    state = info.get("State") or {}
-    if not state.get(RESTARTED_KEY):
-        return None
-    return (
-        f"restarted from outside the kit after its run ended at {state.get('FinishedAt')}; "
-        "the engine no longer keeps that run's exit code"
-    )
-
-
-def _engine_reason(info: Mapping[str, Any]) -> str | None:
-    error = (info.get("State") or {}).get("Error")
-    return f"the engine reported: {error}" if error else None
-
-
-_REASONS: tuple[Callable[[Mapping[str, Any]], str | None], ...] = (
-    _restart_reason,
-    _oom_reason,
-    _timeout_reason,
-    _engine_reason,
-)
-
-
-def _platform_reason(info: Mapping[str, Any]) -> str | None:
-    return next((reason for reason in (check(info) for check in _REASONS) if reason), None)
-
-
-def _is_managed(info: Mapping[str, Any], execution_id: str) -> bool:
-    return info.get("Id") == execution_id and _labels(info).get(MANAGED_LABEL) == "true"
-
-
-def _container_name(job: JobLike, suffix: str) -> str:
-    """A unique name, known before the engine answers, so an interrupted create can be undone."""
-    if not job.name:
-        return f"executor-kit-{suffix}"
-    cleaned = re.sub(r"[^a-zA-Z0-9_.-]+", "-", job.name).strip("-_.")[:100] or "job"
-    return f"{cleaned}-{suffix}"
-
-
-# What the engine accepts: at least 6 MiB of memory; nano-CPUs must fit an int64.
-_MEMORY_MIB = (6, 2**40)
-_CPUS = (0.001, 1e6)
-
-
-def _limits_problem(job: JobLike) -> str | None:
-    memory, cpus = job.memory_limit, job.cpu_limit
-    if memory is not None and not _MEMORY_MIB[0] <= memory <= _MEMORY_MIB[1]:
-        return f"memory_limit {memory!r} MiB is outside what Docker accepts ({_MEMORY_MIB[0]} MiB to 1 EiB)"
-    if cpus is not None and not _CPUS[0] <= cpus <= _CPUS[1]:
-        return f"cpu_limit {cpus!r} is outside what Docker accepts ({_CPUS[0]} to {_CPUS[1]:g} cores)"
-    return None
-
-
-_FRAME_HEADER = struct.Struct(">BxxxL")  # stream id (1 stdout, 2 stderr), 3 zero bytes, length
-
-
-_CHUNK = 1 << 20
-
-
-def _drain(buffer: bytearray, streams: dict[int, bytearray]) -> int:
-    """Move every complete frame of ``buffer`` to its stream; return how many bytes were used."""
-    offset = 0
-    while len(buffer) - offset >= _FRAME_HEADER.size:
-        kind, length = _FRAME_HEADER.unpack_from(buffer, offset)
-        end = offset + _FRAME_HEADER.size + length
-        if end > len(buffer):
-            break
-        streams.get(kind, bytearray()).extend(buffer[offset + _FRAME_HEADER.size : end])
-        offset = end
-    return offset
-
-
-def _demultiplex(raw: Any) -> tuple[str, str]:
-    """Split Docker's multiplexed log stream, read in 1 MiB chunks; each stream is decoded once at the end."""
-    streams = {1: bytearray(), 2: bytearray()}
-    pending = bytearray()
-    for chunk in iter(lambda: raw.read(_CHUNK), b""):
-        pending += chunk
-        del pending[: _drain(pending, streams)]
-    return streams[1].decode("utf-8", errors="replace"), streams[2].decode("utf-8", errors="replace")
-
-
-def _chunks_of(res: Any, execution_id: str) -> Iterator[LogChunk]:
-    try:
-        yield from decoded_frames(read_frames(res.raw))
-    except (urllib3.exceptions.HTTPError, requests.exceptions.RequestException, OSError) as exc:
-        raise ExecutorConnectionError(
-            f"Docker: the log stream broke: {exc}", backend="docker", execution_id=execution_id
-        ) from exc
+    return api
 
 
 class DockerExecutor(ContainerExecutor):
@@ -603,7 +92,7 @@ class DockerExecutor(ContainerExecutor):
     executor can be built (and its configuration checked) without an engine.
 
     Args:
-        config: The settings in the module docstring; unknown keys are refused.
+        config: The options of ``DockerSettings``; unknown keys are refused.
         clock: Where deadlines and ``started_at`` are read.
 
     Raises:
@@ -616,7 +105,7 @@ class DockerExecutor(ContainerExecutor):
         >>> DockerExecutor({"pull_policy": "sometimes"})  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        executor_kit.errors.ExecutorConfigurationError: DockerExecutor config 'pull_policy' must be one of ...
+        executor_kit.errors.ExecutorConfigurationError: docker config 'pull_policy' must be one of ...
     """
 
     name: ClassVar[str] = "docker"
@@ -633,16 +122,12 @@ class DockerExecutor(ContainerExecutor):
 
     def __init__(self, config: Mapping[str, Any] | None = None, *, clock: Clock | None = None) -> None:
         super().__init__(config, clock=clock)
-        self.config = _validated(self.config)
-        self._client_settings = _client_kwargs(self.config)
+        self.settings = DockerSettings.from_mapping(self.config)
+        self._client_settings = client_kwargs(self.settings)
         self._client: Any = None
         self._lock = threading.Lock()
-        self._killed: collections.OrderedDict[str, str | None] = collections.OrderedDict()
-        self._cancels: collections.OrderedDict[str, bool] = collections.OrderedDict()
-        self._ended: collections.OrderedDict[str, dict[str, Any]] = collections.OrderedDict()
-        self._memo_lock = threading.Lock()
-        self._oom_watch = OomWatch()
-        weakref.finalize(self, self._oom_watch.close)
+        self._states = ContainerObserver(_weak_api(self), self.clock)
+        weakref.finalize(self, self._states.close)
         self._secret_logs = SecretLogGuard(_LIBRARY_LOGGERS, owner=self)
 
     # -- the client ------------------------------------------------------------------------
@@ -663,7 +148,7 @@ class DockerExecutor(ContainerExecutor):
         with self._lock:
             if self._client is None:
                 with docker_errors("connect to the daemon"):
-                    self._client = _connect(self._client_settings)
+                    self._client = connect(self._client_settings)
             return self._client
 
     @property
@@ -713,7 +198,7 @@ class DockerExecutor(ContainerExecutor):
         Example:
             >>> DockerExecutor().close()
         """
-        self._oom_watch.close()
+        self._states.close()
         with self._lock:
             client, self._client = self._client, None
         if client is not None:
@@ -749,32 +234,7 @@ class DockerExecutor(ContainerExecutor):
         problem = image_reference_problem(image)
         if problem is not None:
             raise ExecutorConfigurationError(f"probe image {image!r} cannot be used: {problem}", backend="docker")
-        digest = self._probe_digest_of(image)
-        if digest is not None and digest in ("", probe_digest()):
-            return None  # up to date, or an image the kit did not build: left as it is
-        self._build_probe(image)
-        return f"built probe image {image} from local busybox ({'it was missing' if digest is None else 'out of date'})"
-
-    def _probe_digest_of(self, image: str) -> str | None:
-        """The probe digest label of a kit-built image, ``""`` for another image, ``None`` when missing."""
-        with docker_errors(f"inspect image {image!r}"):
-            try:
-                info = self.api.inspect_image(image)
-            except docker.errors.NotFound:
-                return None
-        return str(((info.get("Config") or {}).get("Labels") or {}).get(PROBE_DIGEST_LABEL, ""))
-
-    def _build_probe(self, image: str) -> None:
-        """Build the probe as ``image``; any build failure becomes one configuration-error line."""
-        try:
-            build_probe_image(self.client, tag=image)
-        except (ExecutorConfigurationError, ExecutorResourceError, docker.errors.NotFound) as exc:
-            reason = str(exc).strip().partition("\n")[0]
-            raise ExecutorConfigurationError(
-                f"probe image {image} is missing and could not be built: {reason}; "
-                "run `executor-kit build-probe` or pass --probe-image",
-                backend="docker",
-            ) from exc
+        return ensure_probe_image(self.client, image)
 
     # -- launch ----------------------------------------------------------------------------
     def launch_job(self, job: JobLike) -> tuple[bool, str]:
@@ -793,26 +253,17 @@ class DockerExecutor(ContainerExecutor):
             >>> DockerExecutor().launch_job(type("J", (), {"image": "", "command": []})())
             (False, "ContainerJob.image must be a non-empty str, got ''")
         """
-        problem = self._job_problem(job)
-        if problem is None and self.config["pull_policy"] == "always":
+        problem = job_problem(job)
+        if problem is None and self.settings.pull_policy == "always":
             problem = self._pull(job.image)
         if problem is not None:
             return False, redact(problem, secret_values(job))
         if job.memory_limit:
-            with docker_errors("listen for OOM events"):
-                self._oom_watch.start(self.api.events)
+            self._states.listen_for_oom()
         return self._create_and_start(job)
 
-    @staticmethod
-    def _job_problem(job: JobLike) -> str | None:
-        try:
-            validate_job(job)
-        except ExecutorConfigurationError as exc:
-            return str(exc)
-        return image_reference_problem(job.image) or _limits_problem(job)
-
     def _absent_image(self, image: str) -> str:
-        if self.config["pull_policy"] == "never":
+        if self.settings.pull_policy == "never":
             return f"image {image!r} is not present on the engine and pull_policy is 'never'"
         return self._pull(image) or ""
 
@@ -824,26 +275,6 @@ class DockerExecutor(ContainerExecutor):
                 return f"image {image!r} is not present on the engine and could not be pulled: {exc.explanation}"
         return None
 
-    def _create_spec(self, job: JobLike) -> dict[str, Any]:
-        memory = int(job.memory_limit * 1024 * 1024) if job.memory_limit else None
-        host_config = self.api.create_host_config(
-            mem_limit=memory,
-            memswap_limit=memory,
-            nano_cpus=round(job.cpu_limit * 1e9) if job.cpu_limit else None,
-            network_mode=self.config["network"],
-            auto_remove=self.config["auto_remove"],
-            log_config={"Type": self.config["log_driver"], "Config": {}} if self.config["log_driver"] else None,
-        )
-        return {
-            "image": job.image,
-            "command": list(job.command) or None,
-            "environment": job_environment(job),
-            "labels": kit_labels(job, self.config["labels"]),
-            "name": _container_name(job, uuid.uuid4().hex[:12]),
-            "host_config": host_config,
-            "detach": True,
-        }
-
     def _create(self, spec: dict[str, Any], secrets: list[str]) -> tuple[str | None, str]:
         with docker_errors("create a container", secrets=secrets):
             try:
@@ -851,7 +282,7 @@ class DockerExecutor(ContainerExecutor):
             except docker.errors.NotFound:
                 raise
             except docker.errors.APIError as exc:
-                return None, _refusal(exc, secrets)
+                return None, refusal(exc, secrets)
 
     def _create_container(self, job: JobLike, spec: dict[str, Any], secrets: list[str]) -> tuple[str | None, str]:
         """Create; if the image is missing, pull it when the policy allows and create again."""
@@ -872,7 +303,7 @@ class DockerExecutor(ContainerExecutor):
             return self._create_and_start_hidden(job, secrets)
 
     def _create_and_start_hidden(self, job: JobLike, secrets: list[str]) -> tuple[bool, str]:
-        spec = self._create_spec(job)
+        spec = create_spec(self.api, job, self.settings)
         try:
             container_id, problem = self._create_container(job, spec, secrets)
             started_at = self.clock.now()  # before start: never later than the workload's own end
@@ -901,156 +332,7 @@ class DockerExecutor(ContainerExecutor):
         with contextlib.suppress(Exception):
             self.api.remove_container(container_id, force=True, v=True)
 
-    # -- state -----------------------------------------------------------------------------
-    def _inspect(self, execution_id: object) -> dict[str, Any] | None:
-        if not isinstance(execution_id, str) or not execution_id:
-            return None
-        with docker_errors("inspect a container", execution_id=execution_id):
-            try:
-                info: dict[str, Any] = self.api.inspect_container(execution_id)
-            except docker.errors.NotFound:
-                return None
-        return self._as_followed(self._oom_settled(execution_id, info)) if _is_managed(info, execution_id) else None
-
-    def _oom_settled(self, execution_id: str, info: dict[str, Any]) -> dict[str, Any]:
-        """A limit-killed container marked OOM-killed when the engine reported an ``oom`` event for it.
-
-        The engine's ``OOMKilled`` flag alone is unreliable (see ``executor_kit.backends.docker.oom``).
-        The event is heard live when the watch ran since the container started (it
-        can trail the exit, so it is awaited briefly), else looked up in the
-        engine's event log. Decided once per container: the end is memoised.
-        """
-        if not self._may_be_oom(execution_id, info):
-            return info
-        state = info.get("State") or {}
-        listened = self._oom_watch.covers(_parse_time(state.get("StartedAt")))
-        heard = self._oom_watch.heard(execution_id, wait=_OOM_EVENT_WAIT if listened else 0.0)
-        if heard or self._has_event(execution_id, state, "oom", slack=_OOM_EVENT_SLACK):
-            return {**info, "State": {**state, "OOMKilled": True}}
-        return info
-
-    def _may_be_oom(self, execution_id: str, info: Mapping[str, Any]) -> bool:
-        state, limited = info.get("State") or {}, bool((info.get("HostConfig") or {}).get("Memory"))
-        if state.get("Running") or state.get("ExitCode") != _SIGKILL_EXIT or state.get("OOMKilled") or not limited:
-            return False
-        with self._memo_lock:
-            return execution_id not in self._ended
-
-    def _as_followed(self, info: dict[str, Any]) -> dict[str, Any]:
-        """The container as its execution id follows it: its first run, whose end, once seen, is kept.
-
-        A container restarted from outside (``docker start``) keeps the ``FinishedAt``
-        of its earlier run while it runs again; the kit never restarts one, so that
-        is a new life the id does not follow.
-        """
-        execution_id = str(info["Id"])
-        with self._memo_lock:
-            ended = self._ended.get(execution_id)
-        if ended is not None:
-            return {**info, "State": self._kept_end(execution_id, ended, info.get("State") or {})}
-        state = info.get("State") or {}
-        if state.get("Status") in _RUNNING_STATES and _parse_time(state.get("FinishedAt")) is not None:
-            state = {**state, "Status": "exited", "ExitCode": -1, RESTARTED_KEY: True}
-            info = {**info, "State": state}
-        if state.get("Status") not in (*_RUNNING_STATES, "removing"):
-            self._remember_end(execution_id, state)
-        return info
-
-    def _kept_end(self, execution_id: str, ended: dict[str, Any], now: Mapping[str, Any]) -> dict[str, Any]:
-        """The end seen before; marked when the container has been started again since."""
-        if now.get("StartedAt") != ended.get("StartedAt") and not ended.get(_RAN_AGAIN):
-            ended = {**ended, _RAN_AGAIN: True}
-            self._remember_end(execution_id, ended)
-        return ended
-
-    def _remember_end(self, execution_id: str, state: dict[str, Any]) -> None:
-        with self._memo_lock:
-            self._ended[execution_id] = state
-            while len(self._ended) > _END_MEMO_SIZE:
-                self._ended.popitem(last=False)
-
-    def _overdue(self, info: Mapping[str, Any]) -> bool:
-        state = info.get("State") or {}
-        timeout, launched = _timeout_of(info), _launched_at(info)
-        if state.get("Status") not in _RUNNING_STATES or timeout is None or launched is None:
-            return False
-        return (self.clock.now() - launched).total_seconds() >= timeout
-
-    def _kill(self, execution_id: str) -> None:
-        with docker_errors("kill a container", execution_id=execution_id):
-            try:
-                self.api.kill(execution_id)
-            except docker.errors.APIError as exc:
-                if exc.status_code not in (404, 409):  # gone, or no longer running
-                    raise
-
-    def _killed_from_outside(self, info: Mapping[str, Any]) -> str | None:
-        """A reason when a SIGKILL from outside the kit ended the container (memoised)."""
-        state, execution_id = info.get("State") or {}, str(info.get("Id"))
-        if state.get("ExitCode") != _SIGKILL_EXIT:
-            return None
-        with self._memo_lock:
-            if execution_id in self._killed:
-                return self._killed[execution_id]
-        reason = self._kill_event(execution_id, state)
-        with self._memo_lock:
-            self._killed[execution_id] = reason
-            while len(self._killed) > _KILL_MEMO_SIZE:
-                self._killed.popitem(last=False)
-        return reason
-
-    def _kill_event(self, execution_id: str, state: Mapping[str, Any]) -> str | None:
-        return "killed from outside the kit (SIGKILL)" if self._has_event(execution_id, state, "kill") else None
-
-    def _has_event(self, execution_id: str, state: Mapping[str, Any], event: str, slack: float = 1.0) -> bool:
-        """Whether the engine logged ``event`` for the container between its start and ``slack`` s after its end."""
-        started, finished = _parse_time(state.get("StartedAt")), _parse_time(state.get("FinishedAt"))
-        if started is None or finished is None:
-            return False
-        until = min(finished + dt.timedelta(seconds=slack), self.clock.now())
-        with docker_errors("read container events", execution_id=execution_id):
-            events = self.api.events(
-                since=f"{started.timestamp():.6f}",
-                until=f"{max(until, finished).timestamp():.6f}",
-                filters={"container": execution_id, "event": event},
-                decode=True,
-            )
-            return any(True for _ in events)
-
-    def _cancel_reason(self, info: Mapping[str, Any]) -> str | None:
-        """``cancelled`` when ``cancel`` stopped the container (its SIGTERM or the kill after the grace)."""
-        state, execution_id = info.get("State") or {}, str(info.get("Id"))
-        if state.get("ExitCode") not in _STOPPED_EXITS:
-            return None
-        with self._memo_lock:
-            known = self._cancels.get(execution_id)
-        if known is None:
-            known = self._has_event(execution_id, state, "stop")
-            self._remember_cancel(execution_id, known)
-        return _CANCEL_REASON if known else None
-
-    def _remember_cancel(self, execution_id: str, cancelled: bool) -> None:
-        with self._memo_lock:
-            self._cancels[execution_id] = cancelled
-            while len(self._cancels) > _KILL_MEMO_SIZE:
-                self._cancels.popitem(last=False)
-
-    def _failure_reason(self, info: Mapping[str, Any]) -> str | None:
-        status = (info.get("State") or {}).get("Status")
-        if status == "dead":
-            return "the engine reports the container dead"
-        return _platform_reason(info) or self._cancel_reason(info) or self._killed_from_outside(info)
-
-    def _status_of(self, info: Mapping[str, Any] | None) -> ExecutionStatus:
-        if info is None or (info.get("State") or {}).get("Status") == "removing":
-            return ExecutionStatus.NOT_FOUND
-        if self._overdue(info):
-            self._kill(str(info["Id"]))
-            return ExecutionStatus.FAILED
-        if (info.get("State") or {}).get("Status") in _RUNNING_STATES:
-            return ExecutionStatus.RUNNING
-        return ExecutionStatus.FAILED if self._failure_reason(info) else ExecutionStatus.EXITED
-
+    # -- status ------------------------------------------------------------------------------
     def check_status(self, execution_id: str) -> ExecutionStatus:
         """The container's state in the kit's four words; kills it past its deadline.
 
@@ -1061,7 +343,7 @@ class DockerExecutor(ContainerExecutor):
             >>> DockerExecutor().check_status("")
             <ExecutionStatus.NOT_FOUND: 'not-found'>
         """
-        return self._status_of(self._inspect(execution_id))
+        return self._states.status_of(self._states.inspect(execution_id))
 
     def check_statuses(self, execution_ids: Iterable[str]) -> dict[str, ExecutionStatus | str]:
         """Status of many executions: one list call, plus an inspect per finished one.
@@ -1087,18 +369,9 @@ class DockerExecutor(ContainerExecutor):
     def _status_from_row(self, row: Mapping[str, Any] | None) -> ExecutionStatus:
         if row is None or row.get("State") == "removing":
             return ExecutionStatus.NOT_FOUND
-        if row.get("State") in _RUNNING_STATES and not self._may_be_overdue(row) and not self._saw_end(row):
+        if self._states.surely_running(row):
             return ExecutionStatus.RUNNING
         return self.check_status(str(row["Id"]))
-
-    def _saw_end(self, row: Mapping[str, Any]) -> bool:
-        with self._memo_lock:
-            return row.get("Id") in self._ended
-
-    def _may_be_overdue(self, row: Mapping[str, Any]) -> bool:
-        timeout = _timeout_of(row)
-        created = dt.datetime.fromtimestamp(int(row.get("Created") or 0), dt.timezone.utc)
-        return timeout is not None and (self.clock.now() - created).total_seconds() >= timeout
 
     def find_executions(self, labels: Mapping[str, str]) -> list[str]:
         """Ids of the kit's containers carrying all ``labels`` (one list call).
@@ -1125,9 +398,9 @@ class DockerExecutor(ContainerExecutor):
         api = self.api
         url = f"{api.base_url}/v{api.api_version}/containers/{execution_id}/logs"
         params: dict[str, Any] = {"stdout": 1, "stderr": 1, "follow": int(follow), "tail": "all"}
-        params.update(self._logs_until(execution_id))
-        timeout = (self.config["api_timeout"], None) if follow else self.config["api_timeout"]  # quiet is fine
-        res = api.get(url, params=params, stream=True, timeout=timeout)
+        params.update(self._states.logs_until(execution_id))
+        timeout = self.settings.request_timeout
+        res = api.get(url, params=params, stream=True, timeout=(timeout, None) if follow else timeout)  # quiet is fine
         try:
             res.raise_for_status()
         except requests.exceptions.HTTPError as exc:
@@ -1135,24 +408,12 @@ class DockerExecutor(ContainerExecutor):
             docker.errors.create_api_error_from_http_exception(exc)  # raises the SDK's typed error
         return res
 
-    def _multiplexed_logs(self, execution_id: str) -> tuple[str, str]:
-        with contextlib.closing(self._logs_response(execution_id, follow=False)) as res:
-            return _demultiplex(res.raw)
-
-    def _logs_until(self, execution_id: str) -> dict[str, str]:
-        """For a container restarted from outside: only the output of the run the id follows."""
-        with self._memo_lock:
-            state = self._ended.get(execution_id) or {}
-        finished = _parse_time(state.get("FinishedAt"))
-        if finished is None or not (state.get(RESTARTED_KEY) or state.get(_RAN_AGAIN)):
-            return {}
-        return {"until": f"{finished.timestamp() + 0.001:.6f}"}
-
     def _logs(self, execution_id: str) -> tuple[str, str]:
         """Both streams in one request, split by the stream id Docker puts on each frame."""
         with docker_errors("read logs", execution_id=execution_id):
             try:
-                return self._multiplexed_logs(execution_id)
+                with contextlib.closing(self._logs_response(execution_id, follow=False)) as res:
+                    return demultiplex(res.raw)
             except docker.errors.NotFound:
                 return "", ""
 
@@ -1160,8 +421,7 @@ class DockerExecutor(ContainerExecutor):
         """``(stdout, stderr)`` from Docker's two streams, decoded as UTF-8.
 
         One request returns both streams; each frame carries Docker's stream id,
-        so nothing is guessed. Frames are appended to one buffer per stream as
-        they arrive and decoded once (no second copy of the raw response).
+        so nothing is guessed (``executor_kit.backends.docker.stream.demultiplex``).
         Undecodable bytes become U+FFFD.
 
         Raises:
@@ -1171,7 +431,7 @@ class DockerExecutor(ContainerExecutor):
             >>> DockerExecutor().get_logs("")
             ('', '')
         """
-        if self._inspect(execution_id) is None:
+        if self._states.inspect(execution_id) is None:
             return "", ""
         return self._logs(execution_id)
 
@@ -1192,7 +452,7 @@ class DockerExecutor(ContainerExecutor):
         return self._stream(execution_id, follow)
 
     def _stream(self, execution_id: str, follow: bool) -> Iterator[LogChunk]:
-        if self._inspect(execution_id) is None:
+        if self._states.inspect(execution_id) is None:
             return
         with docker_errors("stream logs", execution_id=execution_id):
             try:
@@ -1200,7 +460,7 @@ class DockerExecutor(ContainerExecutor):
             except docker.errors.NotFound:
                 return
         with contextlib.closing(res):
-            yield from _chunks_of(res, execution_id)
+            yield from live_chunks(res.raw, execution_id)
 
     def cancel(self, execution_id: str) -> bool:
         """Stop a running container (``docker stop`` with ``cancel_grace``), keeping it and its logs.
@@ -1216,15 +476,15 @@ class DockerExecutor(ContainerExecutor):
             >>> DockerExecutor().cancel("")
             False
         """
-        info = self._inspect(execution_id)
+        info = self._states.inspect(execution_id)
         if info is None:
             return False
-        if self._status_of(info) is not ExecutionStatus.RUNNING:
+        if self._states.status_of(info) is not ExecutionStatus.RUNNING:
             return True
-        self._remember_cancel(execution_id, True)
+        self._states.remember_cancel(execution_id, True)
         # NotFound: removed meanwhile (a cleanup), so it is stopped
         with docker_errors("stop a container", execution_id=execution_id), contextlib.suppress(docker.errors.NotFound):
-            self.api.stop(execution_id, timeout=self.config["cancel_grace"])
+            self.api.stop(execution_id, timeout=self.settings.cancel_grace)
         return True
 
     def harvest_job(self, job: JobLike) -> bool:
@@ -1245,34 +505,16 @@ class DockerExecutor(ContainerExecutor):
             False
         """
         execution_id = job.external_execution_id
-        info = self._inspect(execution_id)
+        info = self._states.inspect(execution_id)
         if info is None:
-            return self._already_harvested(job)
-        if self._status_of(info) not in (ExecutionStatus.EXITED, ExecutionStatus.FAILED):
+            return bool(self.settings.harvest_cleans_up and execution_id and already_harvested(job))
+        if self._states.status_of(info) not in (ExecutionStatus.EXITED, ExecutionStatus.FAILED):
             return False
-        self._record(job, info)
-        if self.config["harvest_cleans_up"]:
+        stdout, stderr = self._logs(str(info["Id"]))
+        record_result(job, stdout=stdout, stderr=stderr, **self._states.result_of(info))
+        if self.settings.harvest_cleans_up:
             self.cleanup(str(execution_id))
         return True
-
-    def _already_harvested(self, job: JobLike) -> bool:
-        done = job.completed_at is not None and job.exit_code is not None
-        return bool(self.config["harvest_cleans_up"] and job.external_execution_id and done)
-
-    def _record(self, job: JobLike, info: Mapping[str, Any]) -> None:
-        state = info.get("State") or {}
-        stdout, stderr = self._logs(str(info["Id"]))
-        reason = self._failure_reason(info)
-        record_result(
-            job,
-            exit_code=int(state.get("ExitCode", -1)),
-            stdout=stdout,
-            stderr=stderr,
-            completed_at=_parse_time(state.get("FinishedAt")) or self.clock.now(),
-            timed_out=_timed_out(info),
-            cancelled=reason == _CANCEL_REASON,
-            reason=reason,
-        )
 
     # -- cleanup ---------------------------------------------------------------------------
     def cleanup(self, execution_id: str) -> bool:
@@ -1288,19 +530,18 @@ class DockerExecutor(ContainerExecutor):
             >>> DockerExecutor().cleanup("")
             True
         """
-        if self._inspect(execution_id) is not None:
+        if self._states.inspect(execution_id) is not None:
             with docker_errors("remove a container", execution_id=execution_id):
                 self._stop_gracefully(execution_id)
                 self._remove(execution_id)
         self._secret_logs.release(execution_id)
-        with self._memo_lock:
-            self._ended.pop(execution_id, None)
+        self._states.forget(execution_id)
         return True
 
     def _stop_gracefully(self, execution_id: str) -> None:
-        if self.config["stop_timeout"] > 0:
+        if self.settings.stop_timeout > 0:
             with contextlib.suppress(docker.errors.NotFound):
-                self.api.stop(execution_id, timeout=self.config["stop_timeout"])
+                self.api.stop(execution_id, timeout=self.settings.stop_timeout)
 
     def _remove(self, execution_id: str) -> None:
         try:

@@ -39,7 +39,7 @@ class DockerHooks:
     def foreign_execution(self, image: str) -> Iterator[tuple[str, Callable[[], bool]]]:
         """A running container this executor did not launch (no ``MANAGED_LABEL``); removed after the block."""
         api = self.executor.api
-        labels = {k: v for k, v in self.executor.config["labels"].items() if k != MANAGED_LABEL}
+        labels = {k: v for k, v in self.executor.settings.labels.items() if k != MANAGED_LABEL}
         name = f"executor-kit-foreign-{uuid.uuid4().hex[:12]}"
         created = api.create_container(
             image,
