@@ -18,7 +18,10 @@ MODULES = [
     "fixture",
     "hooks",
     "journal",
+    "launching",
+    "lifecycle",
     "outcomes",
+    "state",
     "streaming",
 ]
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
 
 from executor_kit import ContainerJob, ExecutorConfigurationError, ExecutorResourceError, get_executor
-from executor_kit.backends.mock import MockExecutor, Outcome, Rule, parse_config
+from executor_kit.backends.mock import MockExecutor, MockSettings, Outcome, Rule, parse_config
+from executor_kit.settings import Settings
 
 FULL: dict[str, Any] = {
     "default": {"exit_code": 0, "stdout": "default out\n", "duration": 1},
@@ -150,3 +152,42 @@ def test_outcome_validates_its_fields(kwargs: dict[str, Any]) -> None:
 def test_on_rejects_unknown_fields() -> None:
     with pytest.raises(ExecutorConfigurationError, match="exitcode"):
         MockExecutor().on(image="x", exitcode=1)
+
+
+@pytest.mark.parametrize(
+    ("config", "hint"),
+    [
+        ({"stict": True}, "'stict' is not a known setting (did you mean 'strict'?)"),
+        (
+            {"rules": [{"image": "x", "outcom": {}}]},
+            "'rules[0].outcom' is not a known setting (did you mean 'outcome'?)",
+        ),
+        ({"default": {"exit_cod": 1}}, "'default.exit_cod' is not a known setting (did you mean 'exit_code'?)"),
+        (
+            {"faults": [{"method": "cleanup", "tims": 2}]},
+            "'faults[0].tims' is not a known setting (did you mean 'times'?)",
+        ),
+    ],
+)
+def test_unknown_keys_get_a_did_you_mean_at_every_level(config: dict[str, Any], hint: str) -> None:
+    with pytest.raises(ExecutorConfigurationError) as info:
+        MockExecutor(config)
+    assert str(info.value).startswith(f"mock config {hint}; known: ")
+    assert info.value.backend == "mock"
+
+
+def test_settings_are_the_shared_mechanism() -> None:
+    config = {"strict": True, "rules": [{"image": "x", "outcome": {"exit_code": 1}}], "startup": 2}
+    settings = MockSettings.from_mapping(config)
+    assert isinstance(settings, Settings) and MockSettings.backend == "mock"
+    assert dataclasses.replace(settings, rules=()) == dataclasses.replace(parse_config(config), rules=())
+    assert (settings.strict, settings.rules[0].outcome.exit_code, settings.startup) == (True, 1, 2.0)
+
+
+def test_a_key_given_as_none_keeps_the_value_already_set() -> None:
+    assert MockExecutor({"seed": None, "strict": None}, seed=3, strict=True).settings.seed == 3
+    assert MockExecutor({"strict": None}, strict=True).strict
+    mock = MockExecutor({"cancel_grace": 4})
+    mock.configure({"cancel_grace": None, "strict": True})
+    assert mock.settings.cancel_grace == 4.0 and mock.strict
+    assert MockSettings.from_mapping({"cancel_grace": None}).cancel_grace == 10.0
