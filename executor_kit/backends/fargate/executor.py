@@ -78,15 +78,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import difflib
-import functools
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar
 
-import boto3
 import botocore.config
 import botocore.exceptions
 import botocore.loaders
@@ -94,6 +91,7 @@ import botocore.session
 
 from executor_kit.backends.fargate import logs as _fargate_logs
 from executor_kit.backends.fargate import secrets as _fargate_secrets
+from executor_kit.backends.fargate.settings import ClientFactory, FargateSettings, default_client_factory
 from executor_kit.base import ContainerExecutor, LogChunk
 from executor_kit.clock import Clock
 from executor_kit.errors import (
@@ -104,8 +102,8 @@ from executor_kit.errors import (
     ExecutorResourceError,
 )
 from executor_kit.job import JobLike, job_environment, mark_launched, record_result, secret_values, validate_job
-from executor_kit.labels import CLEANED_LABEL, NAME_LABEL, TIMEOUT_LABEL, is_label_mapping, kit_labels
-from executor_kit.redaction import SecretLogGuard, shown_config_value
+from executor_kit.labels import CLEANED_LABEL, NAME_LABEL, TIMEOUT_LABEL, kit_labels
+from executor_kit.redaction import SecretLogGuard
 from executor_kit.status import ExecutionStatus, JobStatus
 
 __all__ = ["CLEANED_TAG", "NAME_TAG", "TIMEOUT_REASON", "TIMEOUT_TAG", "FargateExecutor"]
@@ -123,11 +121,7 @@ CANCEL_REASON = "executor-kit: cancelled"
 _STOP_EXITS = frozenset({143, 137, None})  # SIGTERM, SIGKILL after stopTimeout, or no code at all
 _LONG_AGO = dt.datetime.min.replace(tzinfo=dt.timezone.utc)  # when a task that is gone stopped, as far as logs go
 
-#: A client factory: ``factory("ecs")`` / ``factory("logs")`` returns a boto3 client.
-ClientFactory = Callable[[str], Any]
-
 _ARN = re.compile(r"^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task/([A-Za-z0-9_-]+/)?[A-Za-z0-9_-]+$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 _TAG_TEXT = re.compile(r"[\w +\-=.:/@]*")
 _RUNNING_STATES = frozenset({"PROVISIONING", "PENDING", "ACTIVATING", "RUNNING", "DEACTIVATING", "STOPPING"})
 _PLATFORM_STOPS = frozenset({"TaskFailedToStart", "SpotInterruption", "TerminationNotice"})
@@ -147,155 +141,6 @@ _FARGATE_SIZES: tuple[tuple[int, int, int, int], ...] = (
     (8192, 16384, 61440, 4096),
     (16384, 32768, 122880, 8192),
 )
-
-
-# ---------------------------------------------------------------- configuration
-
-
-def _is_text(value: object) -> bool:
-    return isinstance(value, str) and bool(value.strip())
-
-
-def _is_optional_text(value: object) -> bool:
-    return value is None or _is_text(value)
-
-
-def _is_text_list(value: object) -> bool:
-    return isinstance(value, list | tuple) and all(_is_text(item) for item in value)
-
-
-def _is_flags(value: object) -> bool:
-    return isinstance(value, Mapping) and all(isinstance(v, bool) for v in value.values())
-
-
-def _is_bool(value: object) -> bool:
-    return isinstance(value, bool)
-
-
-def _is_attempts(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 20
-
-
-def _is_page_limit(value: object) -> bool:
-    return value is None or (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 10000)
-
-
-def _is_poll(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 300
-
-
-def _is_settle(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 300
-
-
-def _is_region(value: object) -> bool:
-    return isinstance(value, str) and bool(_REGION.fullmatch(value))
-
-
-_ENDPOINT = re.compile(r"https?://[A-Za-z0-9._~\-]+(?::[0-9]{1,5})?(?:/[!-~]*)?")
-
-
-def _is_endpoint(value: object) -> bool:
-    return value is None or (isinstance(value, str) and bool(_ENDPOINT.fullmatch(value)))
-
-
-def _is_log_format(value: object) -> bool:
-    return value in _fargate_logs.LOG_FORMATS
-
-
-def _is_secret_mode(value: object) -> bool:
-    return value in _fargate_secrets.SECRET_MODES
-
-
-def _is_template(value: object) -> bool:
-    return isinstance(value, str) and "{task_id}" in value
-
-
-# key -> (check, what the value must be, default; _REQUIRED when there is none)
-_REQUIRED = object()
-_SCHEMA: dict[str, tuple[Callable[[object], bool], str, Any]] = {
-    "region": (_is_region, "an AWS region name such as 'eu-west-1'", _REQUIRED),
-    "cluster": (_is_text, "a non-empty cluster name or ARN", _REQUIRED),
-    "task_definition": (_is_text, "a non-empty task definition 'family[:revision]' or ARN", _REQUIRED),
-    "subnets": (_is_text_list, "a non-empty list of subnet ids", _REQUIRED),
-    "log_group": (_is_text, "the CloudWatch Logs group the container logs to", _REQUIRED),
-    "log_stream_prefix": (_is_text, "the log stream prefix (awslogs-stream-prefix)", "executor-kit"),
-    "log_stream_template": (_is_template, "a str containing '{task_id}'", "{prefix}/{container}/{task_id}"),
-    "log_format": (_is_log_format, "'firelens-json' or 'awslogs'", "firelens-json"),
-    "log_page_limit": (_is_page_limit, "None or an int from 1 to 10000", None),
-    "log_poll_seconds": (_is_poll, "a number of seconds above 0, at most 300", 2.0),
-    "log_settle_seconds": (_is_settle, "a number of seconds from 0 to 300", 2.0),
-    "container_name": (_is_optional_text, "None or a container name", None),
-    "security_groups": (_is_text_list, "a list of security group ids", ()),
-    "assign_public_ip": (_is_bool, "a bool", False),
-    "platform_version": (_is_optional_text, "None or a Fargate platform version", None),
-    "labels": (is_label_mapping, "a dict[str, str] of tags for every task, none reserved for the kit", {}),
-    "capabilities": (_is_flags, "a dict[str, bool] of capability overrides", {}),
-    "endpoint_url": (_is_endpoint, "None or an http(s):// URL", None),
-    "profile": (_is_optional_text, "None or an AWS profile name", None),
-    "aws_access_key_id": (_is_optional_text, "None or an access key id", None),
-    "aws_secret_access_key": (_is_optional_text, "None or a secret access key", None),
-    "aws_session_token": (_is_optional_text, "None or a session token", None),
-    "max_attempts": (_is_attempts, "an int from 1 to 20 (botocore standard retry mode)", 5),
-    "delete_logs_on_cleanup": (_is_bool, "a bool", True),
-    "harvest_cleans_up": (_is_bool, "a bool", False),
-    "secret_mode": (_is_secret_mode, "'environment' or 'value-from'", "environment"),
-    "execution_role_arn": (_is_optional_text, "None or the IAM role ARN ECS fetches 'value-from' secrets with", None),
-}
-
-
-def _config_error(key: str, message: str) -> ExecutorConfigurationError:
-    return ExecutorConfigurationError(f"fargate config {key!r} {message}", backend="fargate")
-
-
-def _check_key(key: str, config: Mapping[str, Any]) -> Any:
-    check, expected, default = _SCHEMA[key]
-    if key not in config or (config[key] is None and default is not _REQUIRED):
-        if default is _REQUIRED:
-            raise _config_error(key, f"is required: {expected}")
-        return default
-    if not check(config[key]):
-        raise _config_error(key, f"must be {expected}, got {shown_config_value(key, config[key])}")
-    return config[key]
-
-
-def _check_unknown(config: Mapping[str, Any]) -> None:
-    for key in config:
-        if key not in _SCHEMA:
-            close = difflib.get_close_matches(str(key), _SCHEMA, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise _config_error(str(key), f"is not a known setting{hint}; known: {', '.join(sorted(_SCHEMA))}")
-
-
-def _settings(config: Mapping[str, Any]) -> dict[str, Any]:
-    _check_unknown(config)
-    settings = {key: _check_key(key, config) for key in _SCHEMA}
-    if not settings["subnets"]:
-        raise _config_error("subnets", "must name at least one subnet")
-    if (settings["aws_access_key_id"] is None) != (settings["aws_secret_access_key"] is None):
-        raise _config_error("aws_secret_access_key", "and 'aws_access_key_id' must be given together")
-    return settings
-
-
-@functools.lru_cache(maxsize=1)
-def _shared_loader() -> Any:
-    """The botocore data loader, shared so each new executor skips re-reading its JSON models."""
-    return botocore.loaders.create_loader()
-
-
-def _default_client_factory(settings: Mapping[str, Any]) -> ClientFactory:
-    core = botocore.session.Session()
-    core.register_component("data_loader", _shared_loader())
-    session = boto3.session.Session(
-        botocore_session=core,
-        profile_name=settings["profile"],
-        aws_access_key_id=settings["aws_access_key_id"],
-        aws_secret_access_key=settings["aws_secret_access_key"],
-        aws_session_token=settings["aws_session_token"],
-        region_name=settings["region"],
-    )
-    retries = botocore.config.Config(retries={"mode": "standard", "total_max_attempts": settings["max_attempts"]})
-    return lambda service: session.client(service, endpoint_url=settings["endpoint_url"], config=retries)
 
 
 # ------------------------------------------------------------ error translation
@@ -556,9 +401,9 @@ class FargateExecutor(ContainerExecutor):
         client_factory: ClientFactory | None = None,
     ) -> None:
         super().__init__(config, clock=clock)
-        self.settings = _settings(self.config)
+        self.settings = FargateSettings.from_mapping(self.config)
         with _translated("client setup"):
-            factory = client_factory or _default_client_factory(self.settings)
+            factory = client_factory or default_client_factory(self.settings)
             self.ecs = factory("ecs")
             self.logs = factory("logs")
         self._cleaned: set[str] = set()
@@ -578,8 +423,8 @@ class FargateExecutor(ContainerExecutor):
             >>> FargateExecutor.capabilities["supports_persistent_storage"]
             False
         """
-        streams = {"separates_output_streams": self.settings["log_format"] == "firelens-json"}
-        return {**super().get_capabilities(), **streams, **self.settings["capabilities"]}
+        streams = {"separates_output_streams": self.settings.log_format == "firelens-json"}
+        return {**super().get_capabilities(), **streams, **self.settings.capabilities}
 
     # ------------------------------------------------------------------ launch
 
@@ -587,22 +432,22 @@ class FargateExecutor(ContainerExecutor):
         if self._definition is None:
             try:
                 with _translated("DescribeTaskDefinition"):
-                    answer = self.ecs.describe_task_definition(taskDefinition=self.settings["task_definition"])
+                    answer = self.ecs.describe_task_definition(taskDefinition=self.settings.task_definition)
             except _RejectedError as exc:
-                raise _config_error("task_definition", f"cannot be described: {exc.message}") from exc
+                raise self.settings.error("task_definition", f"cannot be described: {exc.message}") from exc
             self._definition = answer["taskDefinition"]
         return self._definition
 
     def _container_definition(self) -> Mapping[str, Any]:
         containers = self._task_definition().get("containerDefinitions") or [{}]
-        wanted = self.settings["container_name"] or containers[0].get("name")
+        wanted = self.settings.container_name or containers[0].get("name")
         found: Mapping[str, Any] | None = next((c for c in containers if c.get("name") == wanted), None)
         if found is None:
-            raise _config_error("container_name", f"{wanted!r} is not a container of the task definition")
+            raise self.settings.error("container_name", f"{wanted!r} is not a container of the task definition")
         return found
 
     def _job_tags(self, job: JobLike) -> dict[str, str]:
-        return kit_labels(job, self.settings["labels"])
+        return kit_labels(job, self.settings.labels)
 
     def _task_size(self, job: JobLike) -> dict[str, str] | str:
         definition = self._task_definition()
@@ -617,17 +462,17 @@ class FargateExecutor(ContainerExecutor):
         return {"cpu": str(size[0]), "memory": str(size[1])}
 
     def _environment(self, job: JobLike) -> dict[str, str]:
-        return job_environment(job) if self.settings["secret_mode"] == "environment" else dict(job.environment)
+        return job_environment(job) if self.settings.secret_mode == "environment" else dict(job.environment)
 
     def _definition_for(self, job: JobLike, container: str) -> str:
         """The task definition to run: the configured one, or its revision with the job's ``valueFrom`` secrets."""
         pairs = _fargate_secrets.references(job)
-        if self.settings["secret_mode"] == "environment" or not pairs:
-            return str(self.settings["task_definition"])
+        if self.settings.secret_mode == "environment" or not pairs:
+            return str(self.settings.task_definition)
         if pairs not in self._registered:
-            role = self.settings["execution_role_arn"] or self._task_definition().get("executionRoleArn")
+            role = self.settings.execution_role_arn or self._task_definition().get("executionRoleArn")
             if not role:
-                raise _config_error(
+                raise self.settings.error(
                     "execution_role_arn", "is needed with secret_mode 'value-from' (or give the task definition one)"
                 )
             request = _fargate_secrets.registration(self._task_definition(), container, pairs, role)
@@ -664,13 +509,13 @@ class FargateExecutor(ContainerExecutor):
         if container.get("image") != job.image:
             return (
                 f"image {job.image!r} is not the image of task definition "
-                f"{self.settings['task_definition']!r} ({container.get('image')!r}); ECS cannot "
+                f"{self.settings.task_definition!r} ({container.get('image')!r}); ECS cannot "
                 "override the image per run, so register a task definition for it"
             )
         tags = self._job_tags(job)
         overrides = self._overrides(job, container["name"])
         problem = overrides if isinstance(overrides, str) else _first_problem(tags)
-        if problem is None and self.settings["secret_mode"] == "value-from":
+        if problem is None and self.settings.secret_mode == "value-from":
             problem = _fargate_secrets.reference_problem(_fargate_secrets.references(job))
         if problem is not None:
             return problem
@@ -682,18 +527,18 @@ class FargateExecutor(ContainerExecutor):
 
     def _network(self) -> dict[str, Any]:
         vpc: dict[str, Any] = {
-            "subnets": list(self.settings["subnets"]),
-            "assignPublicIp": "ENABLED" if self.settings["assign_public_ip"] else "DISABLED",
+            "subnets": list(self.settings.subnets),
+            "assignPublicIp": "ENABLED" if self.settings.assign_public_ip else "DISABLED",
         }
-        if self.settings["security_groups"]:
-            vpc["securityGroups"] = list(self.settings["security_groups"])
+        if self.settings.security_groups:
+            vpc["securityGroups"] = list(self.settings.security_groups)
         return {"awsvpcConfiguration": vpc}
 
     def _run_task(self, request: Mapping[str, Any]) -> Mapping[str, Any]:
-        extra = {"platformVersion": self.settings["platform_version"]} if self.settings["platform_version"] else {}
+        extra = {"platformVersion": self.settings.platform_version} if self.settings.platform_version else {}
         with _translated("RunTask"):
             answer: Mapping[str, Any] = self.ecs.run_task(
-                cluster=self.settings["cluster"],
+                cluster=self.settings.cluster,
                 launchType="FARGATE",
                 count=1,
                 networkConfiguration=self._network(),
@@ -766,7 +611,7 @@ class FargateExecutor(ContainerExecutor):
         found: dict[str, Mapping[str, Any]] = {}
         for chunk in _chunks(execution_ids):
             with _translated("DescribeTasks"):
-                answer = self.ecs.describe_tasks(cluster=self.settings["cluster"], tasks=chunk, include=["TAGS"])
+                answer = self.ecs.describe_tasks(cluster=self.settings.cluster, tasks=chunk, include=["TAGS"])
             found.update({str(task["taskArn"]): task for task in answer.get("tasks", [])})
         return found
 
@@ -784,7 +629,7 @@ class FargateExecutor(ContainerExecutor):
     def _observe_many(self, execution_ids: Iterable[str]) -> dict[str, _Observed]:
         ids = list(execution_ids)
         tasks = self._describe(self._known(ids))
-        container = self.settings["container_name"]
+        container = self.settings.container_name
         seen = {i: _observe(tasks.get(i), container) for i in ids}
         return {i: self._enforce_timeout(i, tasks[i], s) if i in tasks else s for i, s in seen.items()}
 
@@ -838,16 +683,16 @@ class FargateExecutor(ContainerExecutor):
     # -------------------------------------------------------------------- logs
 
     def _stream_name(self, execution_id: str) -> str:
-        container = self.settings["container_name"] or self._container_definition()["name"]
-        return str(self.settings["log_stream_template"]).format(
-            prefix=self.settings["log_stream_prefix"], container=container, task_id=_task_id(execution_id)
+        container = self.settings.container_name or self._container_definition()["name"]
+        return str(self.settings.log_stream_template).format(
+            prefix=self.settings.log_stream_prefix, container=container, task_id=_task_id(execution_id)
         )
 
     def _page(self, stream: str, token: str | None) -> Mapping[str, Any]:
-        request: dict[str, Any] = {"logGroupName": self.settings["log_group"], "logStreamName": stream}
+        request: dict[str, Any] = {"logGroupName": self.settings.log_group, "logStreamName": stream}
         request.update(startFromHead=True, **({"nextToken": token} if token else {}))
-        if self.settings["log_page_limit"]:
-            request["limit"] = self.settings["log_page_limit"]
+        if self.settings.log_page_limit:
+            request["limit"] = self.settings.log_page_limit
         with _translated("GetLogEvents"):
             answer: Mapping[str, Any] = self.logs.get_log_events(**request)
         return answer
@@ -898,7 +743,7 @@ class FargateExecutor(ContainerExecutor):
         if not self._known([execution_id]):
             return "", ""
         messages, _ = self._read(self._stream_name(execution_id), None)
-        return _fargate_logs.joined(messages, self.settings["log_format"])
+        return _fargate_logs.joined(messages, self.settings.log_format)
 
     def stream_logs(self, execution_id: str, *, follow: bool = True) -> Iterator[LogChunk]:
         """Live ``(stream, text)`` chunks from the task's CloudWatch log stream, read as ``get_logs`` reads it.
@@ -945,15 +790,15 @@ class FargateExecutor(ContainerExecutor):
         while True:
             last = not follow or self._settled(execution_id)  # asked before the read: that read is complete
             messages, token = self._read(stream, token)
-            yield from _fargate_logs.chunks(messages, self.settings["log_format"])
+            yield from _fargate_logs.chunks(messages, self.settings.log_format)
             if last:
                 return
-            self.clock.sleep(self.settings["log_poll_seconds"])
+            self.clock.sleep(self.settings.log_poll_seconds)
 
     def _settled(self, execution_id: str) -> bool:
         """Whether nothing more will reach the log stream: the task is gone, or stopped long enough ago."""
         stopped = self._stopped_at(execution_id)
-        settle = dt.timedelta(seconds=self.settings["log_settle_seconds"])
+        settle = dt.timedelta(seconds=self.settings.log_settle_seconds)
         return stopped is not None and self.clock.now() >= stopped + settle
 
     def _stopped_at(self, execution_id: str) -> dt.datetime | None:
@@ -961,7 +806,7 @@ class FargateExecutor(ContainerExecutor):
         task = self._describe(self._known([execution_id])).get(execution_id)
         if task is None or CLEANED_TAG in _tags(task):
             return _LONG_AGO
-        self._enforce_timeout(execution_id, task, _observe(task, self.settings["container_name"]))
+        self._enforce_timeout(execution_id, task, _observe(task, self.settings.container_name))
         if task.get("lastStatus") != "STOPPED":
             return None
         return _utc(task.get("stoppedAt")) or _LONG_AGO
@@ -1017,25 +862,25 @@ class FargateExecutor(ContainerExecutor):
             cancelled=seen.cancelled,
             reason=seen.reason,
         )
-        if self.settings["harvest_cleans_up"]:
+        if self.settings.harvest_cleans_up:
             self.cleanup(execution_id)
 
     # ----------------------------------------------------------------- cleanup
 
     def _stop(self, execution_id: str, reason: str) -> None:
         with contextlib.suppress(_RejectedError), _translated("StopTask", execution_id):
-            self.ecs.stop_task(cluster=self.settings["cluster"], task=execution_id, reason=reason)
+            self.ecs.stop_task(cluster=self.settings.cluster, task=execution_id, reason=reason)
 
     def _forget(self, execution_id: str) -> None:
         with contextlib.suppress(ExecutorConfigurationError), _translated("TagResource", execution_id):
             self.ecs.tag_resource(resourceArn=execution_id, tags=[{"key": CLEANED_TAG, "value": "true"}])
 
     def _delete_stream(self, execution_id: str) -> None:
-        if not self.settings["delete_logs_on_cleanup"]:
+        if not self.settings.delete_logs_on_cleanup:
             return
         with contextlib.suppress(ExecutorConfigurationError), _translated("DeleteLogStream", execution_id):
             self.logs.delete_log_stream(
-                logGroupName=self.settings["log_group"], logStreamName=self._stream_name(execution_id)
+                logGroupName=self.settings.log_group, logStreamName=self._stream_name(execution_id)
             )
 
     def cleanup(self, execution_id: str) -> bool:
@@ -1058,7 +903,7 @@ class FargateExecutor(ContainerExecutor):
             >>> arn = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").sleep(60).argv))[1]
             >>> ex.cleanup(arn), str(ex.check_status(arn)), ex.get_logs(arn)
             (True, 'not-found', ('', ''))
-            >>> ex.ecs.describe_tasks(cluster=ex.settings["cluster"], tasks=[arn])["tasks"][0]["lastStatus"]
+            >>> ex.ecs.describe_tasks(cluster=ex.settings.cluster, tasks=[arn])["tasks"][0]["lastStatus"]
             'STOPPED'
             >>> other = FargateExecutor(ex.emulator.executor_config(), clock=ex.clock)  # another process, same account
             >>> str(other.check_status(arn)), ex.cleanup(arn)
@@ -1098,7 +943,7 @@ class FargateExecutor(ContainerExecutor):
         task = self._describe(self._known([execution_id])).get(execution_id)
         if task is None or CLEANED_TAG in _tags(task):
             return False
-        seen = self._enforce_timeout(execution_id, task, _observe(task, self.settings["container_name"]))
+        seen = self._enforce_timeout(execution_id, task, _observe(task, self.settings.container_name))
         if seen.status is ExecutionStatus.RUNNING and task.get("desiredStatus") != "STOPPED":
             self._stop(execution_id, CANCEL_REASON)
         return True
@@ -1115,9 +960,7 @@ class FargateExecutor(ContainerExecutor):
     def _listed(self, desired: str) -> list[str]:
         arns: list[str] = []
         with _translated("ListTasks"):
-            pages = self.ecs.get_paginator("list_tasks").paginate(
-                cluster=self.settings["cluster"], desiredStatus=desired
-            )
+            pages = self.ecs.get_paginator("list_tasks").paginate(cluster=self.settings.cluster, desiredStatus=desired)
             for page in pages:
                 arns.extend(page.get("taskArns", []))
         return arns
