@@ -84,22 +84,14 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar
 
-import botocore.config
-import botocore.exceptions
-import botocore.loaders
-import botocore.session
-
 from executor_kit.backends.fargate import logs as _fargate_logs
 from executor_kit.backends.fargate import secrets as _fargate_secrets
+from executor_kit.backends.fargate.errors import RejectedError, error_code, translated
 from executor_kit.backends.fargate.settings import ClientFactory, FargateSettings, default_client_factory
 from executor_kit.base import ContainerExecutor, LogChunk
 from executor_kit.clock import Clock
 from executor_kit.errors import (
-    ExecutorAuthenticationError,
     ExecutorConfigurationError,
-    ExecutorConnectionError,
-    ExecutorError,
-    ExecutorResourceError,
 )
 from executor_kit.job import JobLike, job_environment, mark_launched, record_result, secret_values, validate_job
 from executor_kit.labels import CLEANED_LABEL, NAME_LABEL, TIMEOUT_LABEL, kit_labels
@@ -141,93 +133,6 @@ _FARGATE_SIZES: tuple[tuple[int, int, int, int], ...] = (
     (8192, 16384, 61440, 4096),
     (16384, 32768, 122880, 8192),
 )
-
-
-# ------------------------------------------------------------ error translation
-
-
-class _RejectedError(ExecutorConfigurationError):
-    """ECS rejected a request's parameters; ``launch_job`` turns it into ``(False, msg)``."""
-
-
-_AUTH_CODES = frozenset(
-    {
-        "UnrecognizedClientException",
-        "InvalidSignatureException",
-        "InvalidClientTokenId",
-        "SignatureDoesNotMatch",
-        "ExpiredToken",
-        "ExpiredTokenException",
-        "AccessDenied",
-        "AccessDeniedException",
-        "MissingAuthenticationTokenException",
-        "IncompleteSignature",
-    }
-)
-_RESOURCE_CODES = frozenset(
-    {
-        "ThrottlingException",
-        "Throttling",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "LimitExceededException",
-        "ServiceQuotaExceededException",
-    }
-)
-_REJECTED_CODES = frozenset(
-    {"InvalidParameterException", "ClientException", "PlatformTaskDefinitionIncompatibilityException"}
-)
-_CODE_CLASSES: dict[str, type[ExecutorError]] = {
-    **dict.fromkeys(_AUTH_CODES, ExecutorAuthenticationError),
-    **dict.fromkeys(_RESOURCE_CODES, ExecutorResourceError),
-    **dict.fromkeys(_REJECTED_CODES, _RejectedError),
-}
-# For answers whose code botocore could not read: by HTTP status (5xx as 500).
-_STATUS_CLASSES: dict[int, type[ExecutorError]] = {
-    401: ExecutorAuthenticationError,
-    403: ExecutorAuthenticationError,
-    429: ExecutorResourceError,
-    500: ExecutorConnectionError,
-}
-_BOTOCORE_CLASSES: tuple[tuple[type[Exception], type[ExecutorError]], ...] = (
-    (botocore.exceptions.NoCredentialsError, ExecutorAuthenticationError),
-    (botocore.exceptions.PartialCredentialsError, ExecutorAuthenticationError),
-    (botocore.exceptions.CredentialRetrievalError, ExecutorAuthenticationError),
-    (botocore.exceptions.ProfileNotFound, ExecutorConfigurationError),
-    (botocore.exceptions.NoRegionError, ExecutorConfigurationError),
-    (botocore.exceptions.ParamValidationError, ExecutorConfigurationError),
-    (botocore.exceptions.BotoCoreError, ExecutorConnectionError),
-)
-
-
-def _client_error_class(exc: botocore.exceptions.ClientError) -> type[ExecutorError]:
-    code = str(exc.response.get("Error", {}).get("Code", ""))
-    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400) or 400)
-    bucket = 500 if status >= 500 else status
-    return _CODE_CLASSES.get(code) or _STATUS_CLASSES.get(bucket, ExecutorConfigurationError)
-
-
-def _botocore_class(exc: Exception) -> type[ExecutorError]:
-    if isinstance(exc, botocore.exceptions.ClientError):
-        return _client_error_class(exc)
-    return next(cls for kind, cls in _BOTOCORE_CLASSES if isinstance(exc, kind))
-
-
-@contextlib.contextmanager
-def _translated(operation: str, execution_id: str | None = None) -> Iterator[None]:
-    """Re-raise botocore errors from ``operation`` as the matching ``ExecutorError``."""
-    try:
-        yield
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-        cls = _botocore_class(exc)
-        raise cls(f"AWS {operation} failed: {exc}", backend="fargate", execution_id=execution_id) from exc
-
-
-def _error_code(exc: BaseException) -> str:
-    cause = exc.__cause__
-    if isinstance(cause, botocore.exceptions.ClientError):
-        return str(cause.response.get("Error", {}).get("Code", ""))
-    return ""
 
 
 # ------------------------------------------------------------------- task facts
@@ -402,7 +307,7 @@ class FargateExecutor(ContainerExecutor):
     ) -> None:
         super().__init__(config, clock=clock)
         self.settings = FargateSettings.from_mapping(self.config)
-        with _translated("client setup"):
+        with translated("client setup"):
             factory = client_factory or default_client_factory(self.settings)
             self.ecs = factory("ecs")
             self.logs = factory("logs")
@@ -431,9 +336,9 @@ class FargateExecutor(ContainerExecutor):
     def _task_definition(self) -> Mapping[str, Any]:
         if self._definition is None:
             try:
-                with _translated("DescribeTaskDefinition"):
+                with translated("DescribeTaskDefinition"):
                     answer = self.ecs.describe_task_definition(taskDefinition=self.settings.task_definition)
-            except _RejectedError as exc:
+            except RejectedError as exc:
                 raise self.settings.error("task_definition", f"cannot be described: {exc.message}") from exc
             self._definition = answer["taskDefinition"]
         return self._definition
@@ -476,7 +381,7 @@ class FargateExecutor(ContainerExecutor):
                     "execution_role_arn", "is needed with secret_mode 'value-from' (or give the task definition one)"
                 )
             request = _fargate_secrets.registration(self._task_definition(), container, pairs, role)
-            with _translated("RegisterTaskDefinition"):
+            with translated("RegisterTaskDefinition"):
                 answer = self.ecs.register_task_definition(**request)
             self._registered[pairs] = str(answer["taskDefinition"]["taskDefinitionArn"])
         return self._registered[pairs]
@@ -536,7 +441,7 @@ class FargateExecutor(ContainerExecutor):
 
     def _run_task(self, request: Mapping[str, Any]) -> Mapping[str, Any]:
         extra = {"platformVersion": self.settings.platform_version} if self.settings.platform_version else {}
-        with _translated("RunTask"):
+        with translated("RunTask"):
             answer: Mapping[str, Any] = self.ecs.run_task(
                 cluster=self.settings.cluster,
                 launchType="FARGATE",
@@ -591,7 +496,7 @@ class FargateExecutor(ContainerExecutor):
                 return False, request
             try:
                 answer = self._run_task(request)
-            except _RejectedError as exc:
+            except RejectedError as exc:
                 return False, exc.message
             return self._launched(job, answer, secrets)
 
@@ -610,7 +515,7 @@ class FargateExecutor(ContainerExecutor):
     def _describe(self, execution_ids: list[str]) -> dict[str, Mapping[str, Any]]:
         found: dict[str, Mapping[str, Any]] = {}
         for chunk in _chunks(execution_ids):
-            with _translated("DescribeTasks"):
+            with translated("DescribeTasks"):
                 answer = self.ecs.describe_tasks(cluster=self.settings.cluster, tasks=chunk, include=["TAGS"])
             found.update({str(task["taskArn"]): task for task in answer.get("tasks", [])})
         return found
@@ -693,7 +598,7 @@ class FargateExecutor(ContainerExecutor):
         request.update(startFromHead=True, **({"nextToken": token} if token else {}))
         if self.settings.log_page_limit:
             request["limit"] = self.settings.log_page_limit
-        with _translated("GetLogEvents"):
+        with translated("GetLogEvents"):
             answer: Mapping[str, Any] = self.logs.get_log_events(**request)
         return answer
 
@@ -715,7 +620,7 @@ class FargateExecutor(ContainerExecutor):
         try:
             return self._pages(stream, token)
         except ExecutorConfigurationError as exc:
-            if _error_code(exc) != "ResourceNotFoundException":
+            if error_code(exc) != "ResourceNotFoundException":
                 raise
             return [], token
 
@@ -868,17 +773,17 @@ class FargateExecutor(ContainerExecutor):
     # ----------------------------------------------------------------- cleanup
 
     def _stop(self, execution_id: str, reason: str) -> None:
-        with contextlib.suppress(_RejectedError), _translated("StopTask", execution_id):
+        with contextlib.suppress(RejectedError), translated("StopTask", execution_id):
             self.ecs.stop_task(cluster=self.settings.cluster, task=execution_id, reason=reason)
 
     def _forget(self, execution_id: str) -> None:
-        with contextlib.suppress(ExecutorConfigurationError), _translated("TagResource", execution_id):
+        with contextlib.suppress(ExecutorConfigurationError), translated("TagResource", execution_id):
             self.ecs.tag_resource(resourceArn=execution_id, tags=[{"key": CLEANED_TAG, "value": "true"}])
 
     def _delete_stream(self, execution_id: str) -> None:
         if not self.settings.delete_logs_on_cleanup:
             return
-        with contextlib.suppress(ExecutorConfigurationError), _translated("DeleteLogStream", execution_id):
+        with contextlib.suppress(ExecutorConfigurationError), translated("DeleteLogStream", execution_id):
             self.logs.delete_log_stream(
                 logGroupName=self.settings.log_group, logStreamName=self._stream_name(execution_id)
             )
@@ -959,7 +864,7 @@ class FargateExecutor(ContainerExecutor):
 
     def _listed(self, desired: str) -> list[str]:
         arns: list[str] = []
-        with _translated("ListTasks"):
+        with translated("ListTasks"):
             pages = self.ecs.get_paginator("list_tasks").paginate(cluster=self.settings.cluster, desiredStatus=desired)
             for page in pages:
                 arns.extend(page.get("taskArns", []))
