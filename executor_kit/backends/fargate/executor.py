@@ -93,10 +93,18 @@ from executor_kit.clock import Clock
 from executor_kit.errors import (
     ExecutorConfigurationError,
 )
-from executor_kit.job import JobLike, job_environment, mark_launched, record_result, secret_values, validate_job
+from executor_kit.job import (
+    JobLike,
+    already_harvested,
+    job_environment,
+    mark_launched,
+    record_result,
+    secret_values,
+    validate_job,
+)
 from executor_kit.labels import CLEANED_LABEL, NAME_LABEL, TIMEOUT_LABEL, kit_labels
 from executor_kit.redaction import SecretLogGuard
-from executor_kit.status import ExecutionStatus, JobStatus
+from executor_kit.status import ExecutionStatus
 
 __all__ = ["CLEANED_TAG", "NAME_TAG", "TIMEOUT_REASON", "TIMEOUT_TAG", "FargateExecutor"]
 
@@ -747,7 +755,7 @@ class FargateExecutor(ContainerExecutor):
         execution_id = job.external_execution_id
         if not execution_id:
             return False
-        if _already_harvested(job):
+        if already_harvested(job):
             return True
         seen = self._observe_many([execution_id])[execution_id]
         if not seen.status.is_terminal:
@@ -912,8 +920,3 @@ class FargateExecutor(ContainerExecutor):
         for client in (self.ecs, self.logs):
             with contextlib.suppress(AttributeError):
                 client.close()
-
-
-def _already_harvested(job: JobLike) -> bool:
-    done = {JobStatus.COMPLETED.value, JobStatus.FAILED.value, JobStatus.TIMEOUT.value, JobStatus.CANCELLED.value}
-    return str(job.status) in done and job.exit_code is not None and job.completed_at is not None
