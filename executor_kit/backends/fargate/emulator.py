@@ -529,7 +529,7 @@ class EmulatedFargateExecutor(FargateExecutor):
         >>> executor = emulated_executor()
         >>> isinstance(executor, FargateExecutor), executor.get_capabilities()["supports_networking"]
         (True, False)
-        >>> executor.settings["endpoint_url"] == executor.emulator.endpoint_url
+        >>> executor.settings.endpoint_url == executor.emulator.endpoint_url
         True
         >>> executor.close()
     """

@@ -30,39 +30,26 @@ or ``stderr``; set the output's stream name to ``PREFIX/CONTAINER/TASK_ID``
 output is returned as stdout, stderr is empty, and the capability
 ``separates_output_streams`` reads ``False``.
 
-**Live logs** (``supports_log_streaming``). ``stream_logs`` reads the same log
-stream with ``get_log_events``, page by page from the last
-``nextForwardToken`` on, and tells stdout from stderr exactly as ``get_logs``
-does (both go through ``_fargate_logs``). Following, it reads again every
-``log_poll_seconds`` (default 2, slept on the executor's clock, so a
-``VirtualClock`` runs it instantly) and ends with one last read once the task
-has been ``STOPPED`` for ``log_settle_seconds`` (default 2, counted from its
-``stoppedAt``): the log router can deliver the last lines after ECS reports
-the stop. Without ``follow`` it reads once. No connection is held between
-reads, so an iterator closed early leaves nothing open.
+**Live logs** (``supports_log_streaming``). ``stream_logs`` reads the log
+stream ``get_logs`` reads, from where its last read ended, polling on the
+executor's clock until the task has stopped and its last lines had time to
+arrive (``log_poll_seconds``, ``log_settle_seconds``).
 
-**Secrets.** Two ways, chosen by ``secret_mode``:
-
-* ``"environment"`` (default): ``secret_environment`` reaches the workload as
-  container override environment, like ``environment``. The values are never
-  in this executor's messages, and never in the records of botocore, boto3 or
-  urllib3 loggers (a redacting filter holds them from the launch until
-  ``cleanup``), but anyone allowed ``ecs:DescribeTasks`` reads them, and so
-  does CloudTrail. Use it for short-lived values, or when the caller has the
-  value and nowhere to store it.
-* ``"value-from"``: each ``secret_environment`` value is the ARN of a Secrets
-  Manager secret or an SSM Parameter Store parameter. ECS cannot override a
-  container's ``secrets`` per run, so the executor registers a revision of the
-  task definition whose container adds ``secrets`` with those ``valueFrom``
-  references (one revision per distinct set, reused), executed with
-  ``execution_role_arn`` (or the definition's own execution role). The
-  platform fetches the values when the task starts: they never pass through
-  the kit, the API requests, ``DescribeTasks`` or CloudTrail. Use it for
-  long-lived credentials.
+**Secrets.** ``secret_mode`` chooses how ``secret_environment`` reaches the
+task: as override environment (``"environment"``, the default), or as
+``valueFrom`` references to Secrets Manager or SSM Parameter Store that the
+platform resolves (``"value-from"``); :mod:`executor_kit.backends.fargate.secrets`
+says which to use when.
 
 **Images.** ECS cannot override a container's image per run, so a job's
 ``image`` must equal the image of the configured task definition's container;
 any other image is refused with ``(False, message)`` before anything starts.
+
+**Where the parts live.** ``settings`` (the options), ``launch`` (a job as a
+``run_task`` request), ``tasks`` and ``observe`` (what ``describe_tasks`` says,
+timeouts, stop and cleanup marks), ``cloudwatch`` and ``logs`` (the log stream
+and which stream each line came from), ``secrets`` (``value-from``) and
+``errors`` (AWS error codes as the kit's errors), beside this module.
 
 Example:
     >>> executor = FargateExecutor({
@@ -76,450 +63,46 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
-import difflib
-import functools
-import json
-import math
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar
 
-import boto3
-import botocore.config
-import botocore.exceptions
-import botocore.loaders
-import botocore.session
-
 from executor_kit.backends.fargate import logs as _fargate_logs
-from executor_kit.backends.fargate import secrets as _fargate_secrets
+from executor_kit.backends.fargate.cloudwatch import LogStreams
+from executor_kit.backends.fargate.errors import translated
+from executor_kit.backends.fargate.launch import TaskLauncher
+from executor_kit.backends.fargate.observe import (
+    CANCEL_REASON,
+    CLEANED_TAG,
+    LONG_AGO,
+    NAME_TAG,
+    TIMEOUT_REASON,
+    TIMEOUT_TAG,
+    Observed,
+    utc,
+)
+from executor_kit.backends.fargate.settings import ClientFactory, FargateSettings, default_client_factory
+from executor_kit.backends.fargate.tasks import EcsTasks
 from executor_kit.base import ContainerExecutor, LogChunk
 from executor_kit.clock import Clock
-from executor_kit.errors import (
-    ExecutorAuthenticationError,
-    ExecutorConfigurationError,
-    ExecutorConnectionError,
-    ExecutorError,
-    ExecutorResourceError,
-)
-from executor_kit.job import JobLike, job_environment, mark_launched, record_result, secret_values, validate_job
-from executor_kit.labels import CLEANED_LABEL, NAME_LABEL, TIMEOUT_LABEL, is_label_mapping, kit_labels
-from executor_kit.redaction import SecretLogGuard, shown_config_value
-from executor_kit.status import ExecutionStatus, JobStatus
+from executor_kit.errors import ExecutorConfigurationError
+from executor_kit.job import JobLike, already_harvested, mark_launched, record_result, secret_values, validate_job
+from executor_kit.redaction import SecretLogGuard
+from executor_kit.status import ExecutionStatus
 
 __all__ = ["CLEANED_TAG", "NAME_TAG", "TIMEOUT_REASON", "TIMEOUT_TAG", "FargateExecutor"]
 
-#: Tag carrying the job's ``timeout_seconds``; the deadline is computed from it.
-TIMEOUT_TAG = TIMEOUT_LABEL
-#: Tag put on a task by ``cleanup``; a task carrying it reads ``not-found``.
-CLEANED_TAG = CLEANED_LABEL
-#: Tag carrying the job's ``name`` (ECS tasks have no name of their own).
-NAME_TAG = NAME_LABEL
-#: How ``stoppedReason`` starts when the kit's timeout stopped a task.
-TIMEOUT_REASON = "executor-kit: timeout"
-#: The ``stoppedReason`` of a task stopped by ``cancel``.
-CANCEL_REASON = "executor-kit: cancelled"
-_STOP_EXITS = frozenset({143, 137, None})  # SIGTERM, SIGKILL after stopTimeout, or no code at all
-_LONG_AGO = dt.datetime.min.replace(tzinfo=dt.timezone.utc)  # when a task that is gone stopped, as far as logs go
-
-#: A client factory: ``factory("ecs")`` / ``factory("logs")`` returns a boto3 client.
-ClientFactory = Callable[[str], Any]
-
-_ARN = re.compile(r"^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task/([A-Za-z0-9_-]+/)?[A-Za-z0-9_-]+$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
-_TAG_TEXT = re.compile(r"[\w +\-=.:/@]*")
-_RUNNING_STATES = frozenset({"PROVISIONING", "PENDING", "ACTIVATING", "RUNNING", "DEACTIVATING", "STOPPING"})
-_PLATFORM_STOPS = frozenset({"TaskFailedToStart", "SpotInterruption", "TerminationNotice"})
-_MAX_OVERRIDES = 8192
-_BATCH = 100
 #: The loggers of the libraries this executor drives; secret values never reach their records.
 LIBRARY_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
-
-# Fargate task sizes: CPU units -> (smallest memory MiB, largest, step).
-_FARGATE_SIZES: tuple[tuple[int, int, int, int], ...] = (
-    (256, 512, 512, 512),
-    (256, 1024, 2048, 1024),
-    (512, 1024, 4096, 1024),
-    (1024, 2048, 8192, 1024),
-    (2048, 4096, 16384, 1024),
-    (4096, 8192, 30720, 1024),
-    (8192, 16384, 61440, 4096),
-    (16384, 32768, 122880, 8192),
-)
-
-
-# ---------------------------------------------------------------- configuration
-
-
-def _is_text(value: object) -> bool:
-    return isinstance(value, str) and bool(value.strip())
-
-
-def _is_optional_text(value: object) -> bool:
-    return value is None or _is_text(value)
-
-
-def _is_text_list(value: object) -> bool:
-    return isinstance(value, list | tuple) and all(_is_text(item) for item in value)
-
-
-def _is_flags(value: object) -> bool:
-    return isinstance(value, Mapping) and all(isinstance(v, bool) for v in value.values())
-
-
-def _is_bool(value: object) -> bool:
-    return isinstance(value, bool)
-
-
-def _is_attempts(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 20
-
-
-def _is_page_limit(value: object) -> bool:
-    return value is None or (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 10000)
-
-
-def _is_poll(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 300
-
-
-def _is_settle(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 300
-
-
-def _is_region(value: object) -> bool:
-    return isinstance(value, str) and bool(_REGION.fullmatch(value))
-
-
-_ENDPOINT = re.compile(r"https?://[A-Za-z0-9._~\-]+(?::[0-9]{1,5})?(?:/[!-~]*)?")
-
-
-def _is_endpoint(value: object) -> bool:
-    return value is None or (isinstance(value, str) and bool(_ENDPOINT.fullmatch(value)))
-
-
-def _is_log_format(value: object) -> bool:
-    return value in _fargate_logs.LOG_FORMATS
-
-
-def _is_secret_mode(value: object) -> bool:
-    return value in _fargate_secrets.SECRET_MODES
-
-
-def _is_template(value: object) -> bool:
-    return isinstance(value, str) and "{task_id}" in value
-
-
-# key -> (check, what the value must be, default; _REQUIRED when there is none)
-_REQUIRED = object()
-_SCHEMA: dict[str, tuple[Callable[[object], bool], str, Any]] = {
-    "region": (_is_region, "an AWS region name such as 'eu-west-1'", _REQUIRED),
-    "cluster": (_is_text, "a non-empty cluster name or ARN", _REQUIRED),
-    "task_definition": (_is_text, "a non-empty task definition 'family[:revision]' or ARN", _REQUIRED),
-    "subnets": (_is_text_list, "a non-empty list of subnet ids", _REQUIRED),
-    "log_group": (_is_text, "the CloudWatch Logs group the container logs to", _REQUIRED),
-    "log_stream_prefix": (_is_text, "the log stream prefix (awslogs-stream-prefix)", "executor-kit"),
-    "log_stream_template": (_is_template, "a str containing '{task_id}'", "{prefix}/{container}/{task_id}"),
-    "log_format": (_is_log_format, "'firelens-json' or 'awslogs'", "firelens-json"),
-    "log_page_limit": (_is_page_limit, "None or an int from 1 to 10000", None),
-    "log_poll_seconds": (_is_poll, "a number of seconds above 0, at most 300", 2.0),
-    "log_settle_seconds": (_is_settle, "a number of seconds from 0 to 300", 2.0),
-    "container_name": (_is_optional_text, "None or a container name", None),
-    "security_groups": (_is_text_list, "a list of security group ids", ()),
-    "assign_public_ip": (_is_bool, "a bool", False),
-    "platform_version": (_is_optional_text, "None or a Fargate platform version", None),
-    "labels": (is_label_mapping, "a dict[str, str] of tags for every task, none reserved for the kit", {}),
-    "capabilities": (_is_flags, "a dict[str, bool] of capability overrides", {}),
-    "endpoint_url": (_is_endpoint, "None or an http(s):// URL", None),
-    "profile": (_is_optional_text, "None or an AWS profile name", None),
-    "aws_access_key_id": (_is_optional_text, "None or an access key id", None),
-    "aws_secret_access_key": (_is_optional_text, "None or a secret access key", None),
-    "aws_session_token": (_is_optional_text, "None or a session token", None),
-    "max_attempts": (_is_attempts, "an int from 1 to 20 (botocore standard retry mode)", 5),
-    "delete_logs_on_cleanup": (_is_bool, "a bool", True),
-    "harvest_cleans_up": (_is_bool, "a bool", False),
-    "secret_mode": (_is_secret_mode, "'environment' or 'value-from'", "environment"),
-    "execution_role_arn": (_is_optional_text, "None or the IAM role ARN ECS fetches 'value-from' secrets with", None),
-}
-
-
-def _config_error(key: str, message: str) -> ExecutorConfigurationError:
-    return ExecutorConfigurationError(f"fargate config {key!r} {message}", backend="fargate")
-
-
-def _check_key(key: str, config: Mapping[str, Any]) -> Any:
-    check, expected, default = _SCHEMA[key]
-    if key not in config or (config[key] is None and default is not _REQUIRED):
-        if default is _REQUIRED:
-            raise _config_error(key, f"is required: {expected}")
-        return default
-    if not check(config[key]):
-        raise _config_error(key, f"must be {expected}, got {shown_config_value(key, config[key])}")
-    return config[key]
-
-
-def _check_unknown(config: Mapping[str, Any]) -> None:
-    for key in config:
-        if key not in _SCHEMA:
-            close = difflib.get_close_matches(str(key), _SCHEMA, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise _config_error(str(key), f"is not a known setting{hint}; known: {', '.join(sorted(_SCHEMA))}")
-
-
-def _settings(config: Mapping[str, Any]) -> dict[str, Any]:
-    _check_unknown(config)
-    settings = {key: _check_key(key, config) for key in _SCHEMA}
-    if not settings["subnets"]:
-        raise _config_error("subnets", "must name at least one subnet")
-    if (settings["aws_access_key_id"] is None) != (settings["aws_secret_access_key"] is None):
-        raise _config_error("aws_secret_access_key", "and 'aws_access_key_id' must be given together")
-    return settings
-
-
-@functools.lru_cache(maxsize=1)
-def _shared_loader() -> Any:
-    """The botocore data loader, shared so each new executor skips re-reading its JSON models."""
-    return botocore.loaders.create_loader()
-
-
-def _default_client_factory(settings: Mapping[str, Any]) -> ClientFactory:
-    core = botocore.session.Session()
-    core.register_component("data_loader", _shared_loader())
-    session = boto3.session.Session(
-        botocore_session=core,
-        profile_name=settings["profile"],
-        aws_access_key_id=settings["aws_access_key_id"],
-        aws_secret_access_key=settings["aws_secret_access_key"],
-        aws_session_token=settings["aws_session_token"],
-        region_name=settings["region"],
-    )
-    retries = botocore.config.Config(retries={"mode": "standard", "total_max_attempts": settings["max_attempts"]})
-    return lambda service: session.client(service, endpoint_url=settings["endpoint_url"], config=retries)
-
-
-# ------------------------------------------------------------ error translation
-
-
-class _RejectedError(ExecutorConfigurationError):
-    """ECS rejected a request's parameters; ``launch_job`` turns it into ``(False, msg)``."""
-
-
-_AUTH_CODES = frozenset(
-    {
-        "UnrecognizedClientException",
-        "InvalidSignatureException",
-        "InvalidClientTokenId",
-        "SignatureDoesNotMatch",
-        "ExpiredToken",
-        "ExpiredTokenException",
-        "AccessDenied",
-        "AccessDeniedException",
-        "MissingAuthenticationTokenException",
-        "IncompleteSignature",
-    }
-)
-_RESOURCE_CODES = frozenset(
-    {
-        "ThrottlingException",
-        "Throttling",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "LimitExceededException",
-        "ServiceQuotaExceededException",
-    }
-)
-_REJECTED_CODES = frozenset(
-    {"InvalidParameterException", "ClientException", "PlatformTaskDefinitionIncompatibilityException"}
-)
-_CODE_CLASSES: dict[str, type[ExecutorError]] = {
-    **dict.fromkeys(_AUTH_CODES, ExecutorAuthenticationError),
-    **dict.fromkeys(_RESOURCE_CODES, ExecutorResourceError),
-    **dict.fromkeys(_REJECTED_CODES, _RejectedError),
-}
-# For answers whose code botocore could not read: by HTTP status (5xx as 500).
-_STATUS_CLASSES: dict[int, type[ExecutorError]] = {
-    401: ExecutorAuthenticationError,
-    403: ExecutorAuthenticationError,
-    429: ExecutorResourceError,
-    500: ExecutorConnectionError,
-}
-_BOTOCORE_CLASSES: tuple[tuple[type[Exception], type[ExecutorError]], ...] = (
-    (botocore.exceptions.NoCredentialsError, ExecutorAuthenticationError),
-    (botocore.exceptions.PartialCredentialsError, ExecutorAuthenticationError),
-    (botocore.exceptions.CredentialRetrievalError, ExecutorAuthenticationError),
-    (botocore.exceptions.ProfileNotFound, ExecutorConfigurationError),
-    (botocore.exceptions.NoRegionError, ExecutorConfigurationError),
-    (botocore.exceptions.ParamValidationError, ExecutorConfigurationError),
-    (botocore.exceptions.BotoCoreError, ExecutorConnectionError),
-)
-
-
-def _client_error_class(exc: botocore.exceptions.ClientError) -> type[ExecutorError]:
-    code = str(exc.response.get("Error", {}).get("Code", ""))
-    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400) or 400)
-    bucket = 500 if status >= 500 else status
-    return _CODE_CLASSES.get(code) or _STATUS_CLASSES.get(bucket, ExecutorConfigurationError)
-
-
-def _botocore_class(exc: Exception) -> type[ExecutorError]:
-    if isinstance(exc, botocore.exceptions.ClientError):
-        return _client_error_class(exc)
-    return next(cls for kind, cls in _BOTOCORE_CLASSES if isinstance(exc, kind))
-
-
-@contextlib.contextmanager
-def _translated(operation: str, execution_id: str | None = None) -> Iterator[None]:
-    """Re-raise botocore errors from ``operation`` as the matching ``ExecutorError``."""
-    try:
-        yield
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-        cls = _botocore_class(exc)
-        raise cls(f"AWS {operation} failed: {exc}", backend="fargate", execution_id=execution_id) from exc
-
-
-def _error_code(exc: BaseException) -> str:
-    cause = exc.__cause__
-    if isinstance(cause, botocore.exceptions.ClientError):
-        return str(cause.response.get("Error", {}).get("Code", ""))
-    return ""
-
-
-# ------------------------------------------------------------------- task facts
-
-
-@dataclasses.dataclass(frozen=True)
-class _Observed:
-    """What one ``describe_tasks`` entry says about an execution."""
-
-    status: ExecutionStatus
-    exit_code: int | None = None
-    reason: str | None = None
-    timed_out: bool = False
-    stopped_at: dt.datetime | None = None
-    cancelled: bool = False
-
-
-_GONE = _Observed(ExecutionStatus.NOT_FOUND)
-
-
-def _utc(moment: object) -> dt.datetime | None:
-    return moment.astimezone(dt.timezone.utc) if isinstance(moment, dt.datetime) else None
-
-
-def _tags(task: Mapping[str, Any]) -> dict[str, str]:
-    return {tag["key"]: tag.get("value", "") for tag in task.get("tags", [])}
-
-
-def _container(task: Mapping[str, Any], name: str | None) -> Mapping[str, Any]:
-    containers = task.get("containers") or [{}]
-    return next((c for c in containers if c.get("name") == name), containers[0])
-
-
-def _failure_reason(task: Mapping[str, Any], container: Mapping[str, Any]) -> str | None:
-    reason = container.get("reason") or ""
-    if reason.startswith("OutOfMemoryError") or task.get("stopCode") in _PLATFORM_STOPS:
-        return reason or str(task.get("stoppedReason") or task.get("stopCode"))
-    if container.get("exitCode") is None:
-        return str(task.get("stoppedReason") or "the task stopped without an exit code")
-    return None
-
-
-def _stopped(task: Mapping[str, Any], container_name: str | None) -> _Observed:
-    container = _container(task, container_name)
-    reason = _failure_reason(task, container)
-    status = ExecutionStatus.EXITED if reason is None else ExecutionStatus.FAILED
-    return _Observed(status, container.get("exitCode"), reason, stopped_at=_utc(task.get("stoppedAt")))
-
-
-def _observe(task: Mapping[str, Any] | None, container_name: str | None) -> _Observed:
-    if task is None or CLEANED_TAG in _tags(task):
-        return _GONE
-    stopped_reason = str(task.get("stoppedReason") or "")
-    if stopped_reason.startswith(TIMEOUT_REASON):
-        exit_code = _container(task, container_name).get("exitCode")
-        return _Observed(ExecutionStatus.FAILED, exit_code, stopped_reason, True, _utc(task.get("stoppedAt")))
-    if task.get("lastStatus") in _RUNNING_STATES:
-        return _Observed(ExecutionStatus.RUNNING)
-    return _cancelled(task, container_name, stopped_reason) or _stopped(task, container_name)
-
-
-def _cancelled(task: Mapping[str, Any], container_name: str | None, stopped_reason: str) -> _Observed | None:
-    """A task that ``cancel`` stopped (not one that ended on its own before the stop landed)."""
-    exit_code = _container(task, container_name).get("exitCode")
-    if stopped_reason != CANCEL_REASON or exit_code not in _STOP_EXITS:
-        return None
-    return _Observed(
-        ExecutionStatus.FAILED, exit_code, "cancelled", stopped_at=_utc(task.get("stoppedAt")), cancelled=True
-    )
-
-
-def _deadline(task: Mapping[str, Any]) -> dt.datetime | None:
-    raw = _tags(task).get(TIMEOUT_TAG)
-    began = task.get("startedAt") or task.get("createdAt")
-    if raw is None or not isinstance(began, dt.datetime):
-        return None
-    return began + dt.timedelta(seconds=float(raw))
-
-
-def _task_id(execution_id: str) -> str:
-    return execution_id.rsplit("/", 1)[-1]
-
-
-def _is_task_arn(execution_id: object) -> bool:
-    return isinstance(execution_id, str) and bool(_ARN.fullmatch(execution_id))
-
-
-def _chunks(items: list[str]) -> Iterator[list[str]]:
-    for start in range(0, len(items), _BATCH):
-        yield items[start : start + _BATCH]
-
-
-# ------------------------------------------------------------- sizes and tags
-
-
-def _fargate_size(cpu: int, memory: int) -> tuple[int, int] | None:
-    for units, low, high, step in _FARGATE_SIZES:
-        if units >= cpu and high >= memory:
-            return units, max(low, math.ceil(memory / step) * step)
-    return None
-
-
-def _tag_problem(key: str, value: str) -> str | None:
-    if not 1 <= len(key) <= 128 or len(value) > 256:
-        return f"tag {key[:40]!r} is too long for ECS (keys 1-128, values up to 256 characters)"
-    if key.lower().startswith("aws:") or not (_TAG_TEXT.fullmatch(key) and _TAG_TEXT.fullmatch(value)):
-        return f"tag {key[:40]!r} has characters ECS does not accept (letters, digits, spaces, + - = . _ : / @)"
-    return None
-
-
-def _first_problem(tags: Mapping[str, str]) -> str | None:
-    if len(tags) > 50:
-        return f"the job has {len(tags)} tags with the kit's own; ECS accepts at most 50"
-    return next((p for p in (_tag_problem(k, v) for k, v in tags.items()) if p), None)
 
 
 class FargateExecutor(ContainerExecutor):
     """Runs jobs as ECS tasks on AWS Fargate; see the module docstring for the design.
 
     Args:
-        config: Settings (mapping). Required: ``region``, ``cluster``,
-            ``task_definition`` (whose container runs the job's image; ECS cannot
-            override the image per run), ``subnets``, ``log_group``. Optional:
-            ``container_name`` (default: the task definition's first container),
-            ``security_groups``, ``assign_public_ip``, ``platform_version``,
-            ``log_stream_prefix``, ``log_stream_template``, ``log_format``
-            (``firelens-json`` or ``awslogs``), ``log_page_limit``,
-            ``log_poll_seconds`` (how often ``stream_logs`` reads while it
-            follows; default 2), ``log_settle_seconds`` (how long after a
-            task's ``stoppedAt`` its last lines are awaited; default 2), ``labels``
-            (tags on every task), ``capabilities`` (overrides, e.g. when the
-            task definition mounts EFS), ``endpoint_url`` (VPC endpoint or an
-            emulator), ``profile`` or ``aws_access_key_id`` /
-            ``aws_secret_access_key`` / ``aws_session_token``, ``max_attempts``
-            (botocore standard retries, for throttling), ``delete_logs_on_cleanup``,
-            ``harvest_cleans_up``, ``secret_mode`` (``environment`` or
-            ``value-from``) and ``execution_role_arn``.
+        config: Options (a mapping), as :class:`~executor_kit.backends.fargate.settings.FargateSettings`
+            lists them. Required: ``region``, ``cluster``, ``task_definition``
+            (whose container runs the job's image), ``subnets``, ``log_group``.
         clock: Where deadlines and timestamps are read.
         client_factory: ``factory("ecs")`` / ``factory("logs")`` returning boto3
             clients, to replace the default session built from ``config``.
@@ -556,14 +139,14 @@ class FargateExecutor(ContainerExecutor):
         client_factory: ClientFactory | None = None,
     ) -> None:
         super().__init__(config, clock=clock)
-        self.settings = _settings(self.config)
-        with _translated("client setup"):
-            factory = client_factory or _default_client_factory(self.settings)
+        self.settings = FargateSettings.from_mapping(self.config)
+        with translated("client setup"):
+            factory = client_factory or default_client_factory(self.settings)
             self.ecs = factory("ecs")
             self.logs = factory("logs")
-        self._cleaned: set[str] = set()
-        self._definition: Mapping[str, Any] | None = None
-        self._registered: dict[tuple[tuple[str, str], ...], str] = {}
+        self._launcher = TaskLauncher(self.settings, self.ecs)
+        self._streams = LogStreams(self.settings, self.logs, lambda: str(self._launcher.container_definition()["name"]))
+        self._tasks = EcsTasks(self.settings, self.ecs, self.clock)
         self._secret_logs = SecretLogGuard(self.library_loggers, owner=self)
 
     #: Loggers whose records never carry a secret value of a job in flight.
@@ -578,130 +161,10 @@ class FargateExecutor(ContainerExecutor):
             >>> FargateExecutor.capabilities["supports_persistent_storage"]
             False
         """
-        streams = {"separates_output_streams": self.settings["log_format"] == "firelens-json"}
-        return {**super().get_capabilities(), **streams, **self.settings["capabilities"]}
+        streams = {"separates_output_streams": self.settings.log_format == "firelens-json"}
+        return {**super().get_capabilities(), **streams, **self.settings.capabilities}
 
     # ------------------------------------------------------------------ launch
-
-    def _task_definition(self) -> Mapping[str, Any]:
-        if self._definition is None:
-            try:
-                with _translated("DescribeTaskDefinition"):
-                    answer = self.ecs.describe_task_definition(taskDefinition=self.settings["task_definition"])
-            except _RejectedError as exc:
-                raise _config_error("task_definition", f"cannot be described: {exc.message}") from exc
-            self._definition = answer["taskDefinition"]
-        return self._definition
-
-    def _container_definition(self) -> Mapping[str, Any]:
-        containers = self._task_definition().get("containerDefinitions") or [{}]
-        wanted = self.settings["container_name"] or containers[0].get("name")
-        found: Mapping[str, Any] | None = next((c for c in containers if c.get("name") == wanted), None)
-        if found is None:
-            raise _config_error("container_name", f"{wanted!r} is not a container of the task definition")
-        return found
-
-    def _job_tags(self, job: JobLike) -> dict[str, str]:
-        return kit_labels(job, self.settings["labels"])
-
-    def _task_size(self, job: JobLike) -> dict[str, str] | str:
-        definition = self._task_definition()
-        cpu = math.ceil((job.cpu_limit or 0) * 1024)
-        memory = math.ceil(job.memory_limit or 0)
-        have_cpu, have_memory = int(definition.get("cpu") or 0), int(definition.get("memory") or 0)
-        if cpu <= have_cpu and memory <= have_memory:
-            return {}
-        size = _fargate_size(max(cpu, have_cpu), max(memory, have_memory))
-        if size is None:
-            return f"no Fargate task size offers {cpu} CPU units and {memory} MiB"
-        return {"cpu": str(size[0]), "memory": str(size[1])}
-
-    def _environment(self, job: JobLike) -> dict[str, str]:
-        return job_environment(job) if self.settings["secret_mode"] == "environment" else dict(job.environment)
-
-    def _definition_for(self, job: JobLike, container: str) -> str:
-        """The task definition to run: the configured one, or its revision with the job's ``valueFrom`` secrets."""
-        pairs = _fargate_secrets.references(job)
-        if self.settings["secret_mode"] == "environment" or not pairs:
-            return str(self.settings["task_definition"])
-        if pairs not in self._registered:
-            role = self.settings["execution_role_arn"] or self._task_definition().get("executionRoleArn")
-            if not role:
-                raise _config_error(
-                    "execution_role_arn", "is needed with secret_mode 'value-from' (or give the task definition one)"
-                )
-            request = _fargate_secrets.registration(self._task_definition(), container, pairs, role)
-            with _translated("RegisterTaskDefinition"):
-                answer = self.ecs.register_task_definition(**request)
-            self._registered[pairs] = str(answer["taskDefinition"]["taskDefinitionArn"])
-        return self._registered[pairs]
-
-    def _container_override(self, job: JobLike, name: str) -> dict[str, Any]:
-        override: dict[str, Any] = {
-            "name": name,
-            "environment": [{"name": k, "value": v} for k, v in self._environment(job).items()],
-        }
-        if job.command:
-            override["command"] = list(job.command)
-        if job.memory_limit is not None:
-            override["memory"] = math.ceil(job.memory_limit)
-        if job.cpu_limit is not None:
-            override["cpu"] = math.ceil(job.cpu_limit * 1024)
-        return override
-
-    def _overrides(self, job: JobLike, name: str) -> dict[str, Any] | str:
-        size = self._task_size(job)
-        if isinstance(size, str):
-            return size
-        container = self._container_override(job, name)
-        length = len(json.dumps([container], ensure_ascii=False).encode())
-        if length > _MAX_OVERRIDES:
-            return f"the container overrides take {length} bytes; ECS accepts at most {_MAX_OVERRIDES}"
-        return {"containerOverrides": [container], **size}
-
-    def _request(self, job: JobLike) -> dict[str, Any] | str:
-        container = self._container_definition()
-        if container.get("image") != job.image:
-            return (
-                f"image {job.image!r} is not the image of task definition "
-                f"{self.settings['task_definition']!r} ({container.get('image')!r}); ECS cannot "
-                "override the image per run, so register a task definition for it"
-            )
-        tags = self._job_tags(job)
-        overrides = self._overrides(job, container["name"])
-        problem = overrides if isinstance(overrides, str) else _first_problem(tags)
-        if problem is None and self.settings["secret_mode"] == "value-from":
-            problem = _fargate_secrets.reference_problem(_fargate_secrets.references(job))
-        if problem is not None:
-            return problem
-        return {
-            "taskDefinition": self._definition_for(job, container["name"]),
-            "overrides": overrides,
-            "tags": [{"key": k, "value": v} for k, v in tags.items()],
-        }
-
-    def _network(self) -> dict[str, Any]:
-        vpc: dict[str, Any] = {
-            "subnets": list(self.settings["subnets"]),
-            "assignPublicIp": "ENABLED" if self.settings["assign_public_ip"] else "DISABLED",
-        }
-        if self.settings["security_groups"]:
-            vpc["securityGroups"] = list(self.settings["security_groups"])
-        return {"awsvpcConfiguration": vpc}
-
-    def _run_task(self, request: Mapping[str, Any]) -> Mapping[str, Any]:
-        extra = {"platformVersion": self.settings["platform_version"]} if self.settings["platform_version"] else {}
-        with _translated("RunTask"):
-            answer: Mapping[str, Any] = self.ecs.run_task(
-                cluster=self.settings["cluster"],
-                launchType="FARGATE",
-                count=1,
-                networkConfiguration=self._network(),
-                enableECSManagedTags=False,
-                **request,
-                **extra,
-            )
-        return answer
 
     def launch_job(self, job: JobLike) -> tuple[bool, str]:
         """Start the job as one Fargate task (``run_task``); the task ARN is the id.
@@ -741,13 +204,9 @@ class FargateExecutor(ContainerExecutor):
             return False, str(exc)
         secrets = secret_values(job)
         with self._secret_logs.hiding(secrets):
-            request = self._request(job)
-            if isinstance(request, str):
-                return False, request
-            try:
-                answer = self._run_task(request)
-            except _RejectedError as exc:
-                return False, exc.message
+            answer = self._launcher.start(job)
+            if isinstance(answer, str):
+                return False, answer
             return self._launched(job, answer, secrets)
 
     def _launched(self, job: JobLike, answer: Mapping[str, Any], secrets: list[str]) -> tuple[bool, str]:
@@ -761,32 +220,6 @@ class FargateExecutor(ContainerExecutor):
         return True, execution_id
 
     # ------------------------------------------------------------------ status
-
-    def _describe(self, execution_ids: list[str]) -> dict[str, Mapping[str, Any]]:
-        found: dict[str, Mapping[str, Any]] = {}
-        for chunk in _chunks(execution_ids):
-            with _translated("DescribeTasks"):
-                answer = self.ecs.describe_tasks(cluster=self.settings["cluster"], tasks=chunk, include=["TAGS"])
-            found.update({str(task["taskArn"]): task for task in answer.get("tasks", [])})
-        return found
-
-    def _known(self, execution_ids: Iterable[str]) -> list[str]:
-        return [i for i in dict.fromkeys(execution_ids) if _is_task_arn(i) and i not in self._cleaned]
-
-    def _enforce_timeout(self, execution_id: str, task: Mapping[str, Any], seen: _Observed) -> _Observed:
-        deadline = _deadline(task)
-        if seen.status is not ExecutionStatus.RUNNING or deadline is None or self.clock.now() < deadline:
-            return seen
-        reason = f"{TIMEOUT_REASON} after {_tags(task)[TIMEOUT_TAG]}s"
-        self._stop(execution_id, reason)
-        return _Observed(ExecutionStatus.FAILED, None, reason, True)
-
-    def _observe_many(self, execution_ids: Iterable[str]) -> dict[str, _Observed]:
-        ids = list(execution_ids)
-        tasks = self._describe(self._known(ids))
-        container = self.settings["container_name"]
-        seen = {i: _observe(tasks.get(i), container) for i in ids}
-        return {i: self._enforce_timeout(i, tasks[i], s) if i in tasks else s for i, s in seen.items()}
 
     def check_status(self, execution_id: str) -> ExecutionStatus:
         """``running``, ``exited``, ``failed`` or ``not-found``, from ``describe_tasks``.
@@ -815,7 +248,7 @@ class FargateExecutor(ContainerExecutor):
             ('exited', 'failed', 'not-found')
             >>> ex.close()
         """
-        return self._observe_many([execution_id])[execution_id].status
+        return self._tasks.observe_many([execution_id])[execution_id].status
 
     def check_statuses(self, execution_ids: Iterable[str]) -> dict[str, ExecutionStatus | str]:
         """Status of many executions with one ``describe_tasks`` call per 100 ids.
@@ -833,46 +266,9 @@ class FargateExecutor(ContainerExecutor):
             ['exited', 'running', 'not-found']
             >>> ex.close()
         """
-        return {i: seen.status for i, seen in self._observe_many(execution_ids).items()}
+        return {i: seen.status for i, seen in self._tasks.observe_many(execution_ids).items()}
 
     # -------------------------------------------------------------------- logs
-
-    def _stream_name(self, execution_id: str) -> str:
-        container = self.settings["container_name"] or self._container_definition()["name"]
-        return str(self.settings["log_stream_template"]).format(
-            prefix=self.settings["log_stream_prefix"], container=container, task_id=_task_id(execution_id)
-        )
-
-    def _page(self, stream: str, token: str | None) -> Mapping[str, Any]:
-        request: dict[str, Any] = {"logGroupName": self.settings["log_group"], "logStreamName": stream}
-        request.update(startFromHead=True, **({"nextToken": token} if token else {}))
-        if self.settings["log_page_limit"]:
-            request["limit"] = self.settings["log_page_limit"]
-        with _translated("GetLogEvents"):
-            answer: Mapping[str, Any] = self.logs.get_log_events(**request)
-        return answer
-
-    def _pages(self, stream: str, token: str | None) -> tuple[list[str], str | None]:
-        messages: list[str] = []
-        while True:
-            page = self._page(stream, token)
-            messages.extend(event["message"] for event in page.get("events", []))
-            following = page.get("nextForwardToken")
-            if not following or following == token:  # the same token again: the end, so far
-                return messages, token
-            token = following
-
-    def _read(self, stream: str, token: str | None) -> tuple[list[str], str | None]:
-        """The messages after ``token`` (``None``: from the head), all pages, and the token to go on from.
-
-        Nothing (and ``token`` back) while the log stream or group does not exist.
-        """
-        try:
-            return self._pages(stream, token)
-        except ExecutorConfigurationError as exc:
-            if _error_code(exc) != "ResourceNotFoundException":
-                raise
-            return [], token
 
     def get_logs(self, execution_id: str) -> tuple[str, str]:
         """``(stdout, stderr)`` from the task's CloudWatch log stream, all pages.
@@ -895,10 +291,10 @@ class FargateExecutor(ContainerExecutor):
             (('hi\\n', 'oops\\n'), ('', ''))
             >>> ex.close()
         """
-        if not self._known([execution_id]):
+        if not self._tasks.known([execution_id]):
             return "", ""
-        messages, _ = self._read(self._stream_name(execution_id), None)
-        return _fargate_logs.joined(messages, self.settings["log_format"])
+        messages, _ = self._streams.read(self._streams.name(execution_id), None)
+        return _fargate_logs.joined(messages, self.settings.log_format)
 
     def stream_logs(self, execution_id: str, *, follow: bool = True) -> Iterator[LogChunk]:
         """Live ``(stream, text)`` chunks from the task's CloudWatch log stream, read as ``get_logs`` reads it.
@@ -939,32 +335,32 @@ class FargateExecutor(ContainerExecutor):
         return self._follow_logs(execution_id, follow)
 
     def _follow_logs(self, execution_id: str, follow: bool) -> Iterator[LogChunk]:
-        if not self._known([execution_id]):
+        if not self._tasks.known([execution_id]):
             return
-        stream, token = self._stream_name(execution_id), None
+        stream, token = self._streams.name(execution_id), None
         while True:
             last = not follow or self._settled(execution_id)  # asked before the read: that read is complete
-            messages, token = self._read(stream, token)
-            yield from _fargate_logs.chunks(messages, self.settings["log_format"])
+            messages, token = self._streams.read(stream, token)
+            yield from _fargate_logs.chunks(messages, self.settings.log_format)
             if last:
                 return
-            self.clock.sleep(self.settings["log_poll_seconds"])
+            self.clock.sleep(self.settings.log_poll_seconds)
 
     def _settled(self, execution_id: str) -> bool:
         """Whether nothing more will reach the log stream: the task is gone, or stopped long enough ago."""
         stopped = self._stopped_at(execution_id)
-        settle = dt.timedelta(seconds=self.settings["log_settle_seconds"])
+        settle = dt.timedelta(seconds=self.settings.log_settle_seconds)
         return stopped is not None and self.clock.now() >= stopped + settle
 
     def _stopped_at(self, execution_id: str) -> dt.datetime | None:
         """The task's ``stoppedAt`` (long ago when it is gone), or ``None`` while it has not stopped."""
-        task = self._describe(self._known([execution_id])).get(execution_id)
-        if task is None or CLEANED_TAG in _tags(task):
-            return _LONG_AGO
-        self._enforce_timeout(execution_id, task, _observe(task, self.settings["container_name"]))
+        task = self._tasks.live(execution_id)
+        if task is None:
+            return LONG_AGO
+        self._tasks.observe(execution_id, task)  # stops it past its job's timeout
         if task.get("lastStatus") != "STOPPED":
             return None
-        return _utc(task.get("stoppedAt")) or _LONG_AGO
+        return utc(task.get("stoppedAt")) or LONG_AGO
 
     # ----------------------------------------------------------------- harvest
 
@@ -997,15 +393,15 @@ class FargateExecutor(ContainerExecutor):
         execution_id = job.external_execution_id
         if not execution_id:
             return False
-        if _already_harvested(job):
+        if already_harvested(job):
             return True
-        seen = self._observe_many([execution_id])[execution_id]
+        seen = self._tasks.observe_many([execution_id])[execution_id]
         if not seen.status.is_terminal:
             return False
         self._record(job, execution_id, seen)
         return True
 
-    def _record(self, job: JobLike, execution_id: str, seen: _Observed) -> None:
+    def _record(self, job: JobLike, execution_id: str, seen: Observed) -> None:
         stdout, stderr = self.get_logs(execution_id)
         record_result(
             job,
@@ -1017,26 +413,10 @@ class FargateExecutor(ContainerExecutor):
             cancelled=seen.cancelled,
             reason=seen.reason,
         )
-        if self.settings["harvest_cleans_up"]:
+        if self.settings.harvest_cleans_up:
             self.cleanup(execution_id)
 
     # ----------------------------------------------------------------- cleanup
-
-    def _stop(self, execution_id: str, reason: str) -> None:
-        with contextlib.suppress(_RejectedError), _translated("StopTask", execution_id):
-            self.ecs.stop_task(cluster=self.settings["cluster"], task=execution_id, reason=reason)
-
-    def _forget(self, execution_id: str) -> None:
-        with contextlib.suppress(ExecutorConfigurationError), _translated("TagResource", execution_id):
-            self.ecs.tag_resource(resourceArn=execution_id, tags=[{"key": CLEANED_TAG, "value": "true"}])
-
-    def _delete_stream(self, execution_id: str) -> None:
-        if not self.settings["delete_logs_on_cleanup"]:
-            return
-        with contextlib.suppress(ExecutorConfigurationError), _translated("DeleteLogStream", execution_id):
-            self.logs.delete_log_stream(
-                logGroupName=self.settings["log_group"], logStreamName=self._stream_name(execution_id)
-            )
 
     def cleanup(self, execution_id: str) -> bool:
         """Stop the task if it runs, delete its log stream, mark it cleaned; idempotent.
@@ -1058,15 +438,15 @@ class FargateExecutor(ContainerExecutor):
             >>> arn = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").sleep(60).argv))[1]
             >>> ex.cleanup(arn), str(ex.check_status(arn)), ex.get_logs(arn)
             (True, 'not-found', ('', ''))
-            >>> ex.ecs.describe_tasks(cluster=ex.settings["cluster"], tasks=[arn])["tasks"][0]["lastStatus"]
+            >>> ex.ecs.describe_tasks(cluster=ex.settings.cluster, tasks=[arn])["tasks"][0]["lastStatus"]
             'STOPPED'
             >>> other = FargateExecutor(ex.emulator.executor_config(), clock=ex.clock)  # another process, same account
             >>> str(other.check_status(arn)), ex.cleanup(arn)
             ('not-found', True)
             >>> other.close(); ex.close()
         """
-        task = self._describe(self._known([execution_id])).get(execution_id)
-        if task is not None and CLEANED_TAG not in _tags(task):
+        task = self._tasks.live(execution_id)
+        if task is not None:
             self._remove(execution_id, task)
         self._secret_logs.release(execution_id)
         return True
@@ -1095,32 +475,19 @@ class FargateExecutor(ContainerExecutor):
             (True, False)
             >>> ex.close()
         """
-        task = self._describe(self._known([execution_id])).get(execution_id)
-        if task is None or CLEANED_TAG in _tags(task):
+        task = self._tasks.live(execution_id)
+        if task is None:
             return False
-        seen = self._enforce_timeout(execution_id, task, _observe(task, self.settings["container_name"]))
+        seen = self._tasks.observe(execution_id, task)
         if seen.status is ExecutionStatus.RUNNING and task.get("desiredStatus") != "STOPPED":
-            self._stop(execution_id, CANCEL_REASON)
+            self._tasks.stop(execution_id, CANCEL_REASON)
         return True
 
     def _remove(self, execution_id: str, task: Mapping[str, Any]) -> None:
         if task.get("desiredStatus") != "STOPPED" and task.get("lastStatus") != "STOPPED":
-            self._stop(execution_id, "executor-kit: cleanup")
-        self._delete_stream(execution_id)
-        self._forget(execution_id)
-        self._cleaned.add(execution_id)
-
-    # ----------------------------------------------------------------- listing
-
-    def _listed(self, desired: str) -> list[str]:
-        arns: list[str] = []
-        with _translated("ListTasks"):
-            pages = self.ecs.get_paginator("list_tasks").paginate(
-                cluster=self.settings["cluster"], desiredStatus=desired
-            )
-            for page in pages:
-                arns.extend(page.get("taskArns", []))
-        return arns
+            self._tasks.stop(execution_id, "executor-kit: cleanup")
+        self._streams.delete(execution_id)
+        self._tasks.forget(execution_id)
 
     def find_executions(self, labels: Mapping[str, str]) -> list[str]:
         """Task ARNs (running or stopped, not cleaned up) whose tags include ``labels``.
@@ -1140,10 +507,7 @@ class FargateExecutor(ContainerExecutor):
             []
             >>> ex.close()
         """
-        arns = self._known(self._listed("RUNNING") + self._listed("STOPPED"))
-        tasks = self._describe(arns)
-        wanted = dict(labels).items()
-        return [arn for arn, task in tasks.items() if CLEANED_TAG not in _tags(task) and wanted <= _tags(task).items()]
+        return self._tasks.find(labels)
 
     def close(self) -> None:
         """Close the boto3 clients' connection pools.
@@ -1164,8 +528,3 @@ class FargateExecutor(ContainerExecutor):
         for client in (self.ecs, self.logs):
             with contextlib.suppress(AttributeError):
                 client.close()
-
-
-def _already_harvested(job: JobLike) -> bool:
-    done = {JobStatus.COMPLETED.value, JobStatus.FAILED.value, JobStatus.TIMEOUT.value, JobStatus.CANCELLED.value}
-    return str(job.status) in done and job.exit_code is not None and job.completed_at is not None

@@ -1,16 +1,24 @@
-"""Fargate's own way to pass secrets: ``secrets`` with ``valueFrom`` in the task definition.
+"""How a job's ``secret_environment`` reaches a Fargate task: two ways, chosen by ``secret_mode``.
 
-With ``secret_mode="value-from"`` each value of a job's ``secret_environment``
-is not the secret but a reference: the ARN of a Secrets Manager secret
-(``arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME``, optionally with
-``:json-key:version-stage:version-id``) or of an SSM Parameter Store parameter
-(``arn:aws:ssm:REGION:ACCOUNT:parameter/NAME``). ECS cannot override a
-container's ``secrets`` per run, so the executor registers a revision of the
-configured task definition whose container adds those ``secrets`` (one
-revision per distinct set of references, reused by that executor) and runs
-it. The task's execution role fetches the values when the task starts: they
-never pass through the kit, the ``RunTask`` request, ``DescribeTasks`` or
-CloudTrail.
+* ``"environment"`` (default): the values reach the workload as container
+  override environment, like ``environment``. They are never in the
+  executor's messages, and never in the records of botocore, boto3 or urllib3
+  loggers (a redacting filter holds them from the launch until ``cleanup``),
+  but anyone allowed ``ecs:DescribeTasks`` reads them, and so does
+  CloudTrail. Use it for short-lived values, or when the caller has the value
+  and nowhere to store it.
+* ``"value-from"`` (this module): each value is not the secret but a
+  reference: the ARN of a Secrets Manager secret
+  (``arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME``, optionally with
+  ``:json-key:version-stage:version-id``) or of an SSM Parameter Store
+  parameter (``arn:aws:ssm:REGION:ACCOUNT:parameter/NAME``). ECS cannot
+  override a container's ``secrets`` per run, so the executor registers a
+  revision of the configured task definition whose container adds those
+  ``secrets`` (one revision per distinct set of references, reused by that
+  executor), executed with ``execution_role_arn`` (or the definition's own
+  execution role), and runs it. The platform fetches the values when the task
+  starts: they never pass through the kit, the ``RunTask`` request,
+  ``DescribeTasks`` or CloudTrail. Use it for long-lived credentials.
 """
 
 from __future__ import annotations
