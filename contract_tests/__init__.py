@@ -39,11 +39,11 @@ __all__ = [
 
 _HOMES = {
     "CLAUSES": "clauses",
-    "Clause": "clauses",
-    "Level": "clauses",
+    "Clause": "clause",
+    "Level": "clause",
     "clause_by_id": "clauses",
     "Harness": "harness",
-    "TimeProfile": "harness",
+    "TimeProfile": "timing",
     "Report": "report",
     "ClauseResult": "runner",
     "evaluate": "runner",

@@ -29,13 +29,13 @@ from __future__ import annotations
 import copy
 import dataclasses
 import difflib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, ClassVar, TypeVar
 
 from executor_kit.errors import ExecutorConfigurationError
 from executor_kit.redaction import shown_config_value
 
-__all__ = ["REQUIRED", "Settings", "setting"]
+__all__ = ["REQUIRED", "Settings", "setting", "unknown_key_problem"]
 
 S = TypeVar("S", bound="Settings")
 
@@ -55,6 +55,7 @@ def setting(
     default: Any = REQUIRED,
     *,
     convert: Callable[[Any], Any] | None = None,
+    secret: bool = False,
 ) -> Any:
     """One option of a :class:`Settings` dataclass.
 
@@ -65,18 +66,31 @@ def setting(
             refuses ``None``); ``REQUIRED`` when there is none. Mutable
             defaults are copied per instance.
         convert: Applied to an accepted value (``float`` turns ``1`` into ``1.0``).
+        secret: Keep the value out of the settings' ``repr`` (keys, tokens, passwords).
 
     Example:
         >>> field = setting(lambda v: v in (1, 2), "1 or 2", 1)
-        >>> field.default, field.metadata["expected"]
-        (1, '1 or 2')
+        >>> field.default, field.metadata["expected"], field.repr
+        (1, '1 or 2', True)
     """
     metadata = {"check": check, "expected": expected, "convert": convert}
     if default is REQUIRED:
-        return dataclasses.field(metadata=metadata)
+        return dataclasses.field(metadata=metadata, repr=not secret)
     if isinstance(default, dict | list | set):
-        return dataclasses.field(default_factory=lambda: copy.copy(default), metadata=metadata)
-    return dataclasses.field(default=default, metadata=metadata)
+        return dataclasses.field(default_factory=lambda: copy.copy(default), metadata=metadata, repr=not secret)
+    return dataclasses.field(default=default, metadata=metadata, repr=not secret)
+
+
+def unknown_key_problem(key: object, known: Collection[str]) -> str:
+    """How a refusal of an unknown option reads: a did-you-mean when one is close, and the known ones.
+
+    Example:
+        >>> unknown_key_problem("regoin", ["region", "zone"])
+        "is not a known setting (did you mean 'region'?); known: region, zone"
+    """
+    close = difflib.get_close_matches(str(key), list(known), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"is not a known setting{hint}; known: {', '.join(sorted(known))}"
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -183,9 +197,7 @@ class Settings:
                 continue
             if key in cls.renamed:
                 raise cls.error(str(key), f"was renamed to {cls.renamed[key]!r}")
-            close = difflib.get_close_matches(str(key), names, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise cls.error(str(key), f"is not a known setting{hint}; known: {', '.join(sorted(names))}")
+            raise cls.error(str(key), unknown_key_problem(key, names))
 
     @classmethod
     def _value(cls, field: dataclasses.Field[Any], given: Mapping[str, Any]) -> Any:

@@ -42,7 +42,7 @@ def build_probe_image(client: Any = None, *, tag: str = PROBE_IMAGE) -> str:
     import docker
     import docker.errors
 
-    from executor_kit.backends.docker.executor import docker_errors
+    from executor_kit.backends.docker.errors import docker_errors
 
     with docker_errors("build the probe image"):
         own = client is None

@@ -92,7 +92,7 @@ def test_verify_selects_clauses_with_k(capsys: pytest.CaptureFixture[str]) -> No
         (["builtins:dict"], "builtins:dict returned dict, not a ContainerExecutor"),
         ([f"{GALLERY}:GALLERY"], "raised TypeError: 'tuple' object is not callable"),
         (["mock", "--config", "{nope"], "neither JSON nor a JSON file"),
-        (["mock", "--config", '{"nope": 1}'], "'nope' is unknown"),
+        (["mock", "--config", '{"nope": 1}'], "'nope' is not a known setting"),
     ],
 )
 def test_a_bad_target_gives_one_line_and_exit_2(

@@ -283,7 +283,7 @@ MOCK_CONFIG: dict[str, st.SearchStrategy[Any]] = {
 def test_mock_config_is_accepted_or_refused_and_creates_nothing(config: dict[str, Any]) -> None:
     result = _construct("mock", lambda: MockExecutor(config), config)
     if isinstance(result, ExecutorError):
-        assert isinstance(result, ExecutorConfigurationError) and "config key" in str(result)
+        assert isinstance(result, ExecutorConfigurationError) and "mock config" in str(result)
         return
     assert result.live_executions() == [] and len(result.journal) == 0
 
@@ -303,7 +303,7 @@ DOCKER_CONFIG: dict[str, st.SearchStrategy[Any]] = {
     "pull_policy": _or_junk(st.sampled_from(["never", "if-missing", "always", "sometimes"])),
     "harvest_cleans_up": _or_junk(st.booleans()),
     "stop_timeout": _or_junk(st.integers(-2, 100)),
-    "api_timeout": _or_junk(st.floats(-1, 100)),
+    "request_timeout": _or_junk(st.floats(-1, 100)),
     "unknown_key": JSON_LIKE,
 }
 

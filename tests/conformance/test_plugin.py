@@ -168,7 +168,7 @@ BAD_INPUT = [
     pytest.param(["--executor=factories:not_callable"], "factories:not_callable", id="not-callable"),
     pytest.param(["--executor=mock", "--executor-config={nope"], "neither JSON nor a JSON file", id="not-json"),
     pytest.param(["--executor=mock", "--executor-config=[1, 2]"], "must be a JSON object, got list", id="list"),
-    pytest.param(["--executor=mock", '--executor-config={"nope": 1}'], "'nope' is unknown", id="bad-key"),
+    pytest.param(["--executor=mock", '--executor-config={"nope": 1}'], "'nope' is not a known setting", id="bad-key"),
 ]
 
 

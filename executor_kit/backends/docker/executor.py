@@ -66,7 +66,7 @@ from executor_kit.labels import MANAGED_LABEL
 from executor_kit.redaction import SecretLogGuard
 from executor_kit.status import ExecutionStatus
 
-__all__ = ["DockerExecutor", "docker_errors"]  # docker_errors: also imported from here by executor_kit.probe.build
+__all__ = ["DockerExecutor"]
 
 #: The loggers of the libraries this executor drives; secret values never reach their records.
 _LIBRARY_LOGGERS = ("docker", "urllib3", "requests")
@@ -196,7 +196,10 @@ class DockerExecutor(ContainerExecutor):
         """Close the connection pool; containers are unaffected.
 
         Example:
-            >>> DockerExecutor().close()
+            >>> ex = DockerExecutor(); first = ex.client; ex.close()
+            >>> ex.client is first, ex.client.ping()  # the next use connects again
+            (False, True)
+            >>> ex.close()
         """
         self._states.close()
         with self._lock:

@@ -123,7 +123,10 @@ class ContainerObserver:
 
         Example:
             >>> from executor_kit.clock import SystemClock
-            >>> ContainerObserver(lambda: None, SystemClock()).close()
+            >>> observer = ContainerObserver(lambda: None, SystemClock())
+            >>> observer.close(); observer.close()  # never started: nothing to stop, twice
+            >>> observer.forget("c1") is None
+            True
         """
         self._oom_watch.close()
 
@@ -141,7 +144,7 @@ class ContainerObserver:
                 info: dict[str, Any] = self._api().inspect_container(execution_id)
             except docker.errors.NotFound:
                 return None
-        return self._as_followed(self._oom_settled(execution_id, info)) if is_managed(info, execution_id) else None
+        return self.follow(self._oom_settled(execution_id, info)) if is_managed(info, execution_id) else None
 
     def _oom_settled(self, execution_id: str, info: dict[str, Any]) -> dict[str, Any]:
         """A limit-killed container marked OOM-killed when the engine reported an ``oom`` event for it.
@@ -166,8 +169,17 @@ class ContainerObserver:
         with self._memo_lock:
             return execution_id not in self._ended
 
-    def _as_followed(self, info: dict[str, Any]) -> dict[str, Any]:
+    def follow(self, info: dict[str, Any]) -> dict[str, Any]:
         """The container as its execution id follows it: its first run, whose end, once seen, is kept.
+
+        Example:
+            >>> from executor_kit.clock import SystemClock
+            >>> observer = ContainerObserver(lambda: None, SystemClock())
+            >>> ended = {"Status": "exited", "ExitCode": 3, "StartedAt": "t0", "FinishedAt": "t1"}
+            >>> _ = observer.follow({"Id": "c1", "State": ended})
+            >>> again = {"Status": "running", "StartedAt": "t2", "FinishedAt": "t1"}  # restarted from outside
+            >>> observer.follow({"Id": "c1", "State": again})["State"]["ExitCode"]  # the end it follows
+            3
 
         A container restarted from outside (``docker start``) keeps the ``FinishedAt``
         of its earlier run while it runs again; the kit never restarts one, so that
@@ -202,7 +214,11 @@ class ContainerObserver:
 
         Example:
             >>> from executor_kit.clock import SystemClock
-            >>> ContainerObserver(lambda: None, SystemClock()).forget("c1")
+            >>> observer = ContainerObserver(lambda: None, SystemClock())
+            >>> _ = observer.follow({"Id": "c1", "State": {"Status": "exited", "ExitCode": 3}})
+            >>> observer.forget("c1")
+            >>> observer.follow({"Id": "c1", "State": {"Status": "running"}})["State"]["Status"]
+            'running'
         """
         with self._memo_lock:
             self._ended.pop(execution_id, None)

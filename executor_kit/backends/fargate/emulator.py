@@ -33,8 +33,6 @@ probe's ``alloc`` is measured against.
 
 Example:
     >>> executor = emulated_executor()
-    >>> from executor_kit.probe import Probe
-    >>> from executor_kit import ContainerJob
     >>> job = ContainerJob(image="executor-kit-probe:latest", command=Probe().out("hi").exit(3).argv)
     >>> executor.launch_job(job)[0], executor.check_status(job.external_execution_id)
     (True, <ExecutionStatus.EXITED: 'exited'>)
@@ -316,8 +314,6 @@ class FargateEmulator:
         """The ``FargateExecutor`` settings that point at this emulation.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.probe import Probe
             >>> with FargateEmulator(VirtualClock()) as emulator:
             ...     executor = FargateExecutor(emulator.executor_config(), clock=emulator.clock)
             ...     ok, arn = executor.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").argv))
@@ -388,7 +384,6 @@ class FargateEmulator:
             times: How many requests fail.
 
         Example:
-            >>> from executor_kit import ContainerJob
             >>> executor = emulated_executor()
             >>> ok, arn = executor.launch_job(ContainerJob(image=PROBE_IMAGE, command=["probe"]))
             >>> executor.emulator.inject_fault("DescribeTasks", "AccessDeniedException", times=1)
@@ -428,8 +423,6 @@ class FargateEmulator:
         """Bring every task of this emulation up to the clock's present.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.probe import Probe
             >>> executor = emulated_executor()
             >>> emulator = executor.emulator
             >>> arn = executor.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(5).exit(3).argv))[1]

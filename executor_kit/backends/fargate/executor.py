@@ -182,9 +182,6 @@ class FargateExecutor(ContainerExecutor):
             ExecutorResourceError: when throttling outlasts the retries.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.fargate.emulator import emulated_executor
-            >>> from executor_kit.probe import PROBE_IMAGE, Probe
             >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
 
             >>> job = ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").argv)
@@ -233,9 +230,6 @@ class FargateExecutor(ContainerExecutor):
             ExecutorResourceError: when throttling outlasts the retries.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.fargate.emulator import emulated_executor
-            >>> from executor_kit.probe import PROBE_IMAGE, Probe
             >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
 
             >>> done = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(2).exit(3).argv))[1]
@@ -254,9 +248,6 @@ class FargateExecutor(ContainerExecutor):
         """Status of many executions with one ``describe_tasks`` call per 100 ids.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.fargate.emulator import emulated_executor
-            >>> from executor_kit.probe import PROBE_IMAGE, Probe
             >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
 
             >>> quick = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().exit(0).argv))[1]
@@ -281,9 +272,6 @@ class FargateExecutor(ContainerExecutor):
             ExecutorResourceError: when throttling outlasts the retries.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.fargate.emulator import emulated_executor
-            >>> from executor_kit.probe import PROBE_IMAGE, Probe
             >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
 
             >>> arn = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").err("oops").argv))[1]
@@ -317,9 +305,6 @@ class FargateExecutor(ContainerExecutor):
             ExecutorResourceError: (while iterating) when throttling outlasts the retries.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.fargate.emulator import emulated_executor
-            >>> from executor_kit.probe import PROBE_IMAGE, Probe
             >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
 
             >>> job = ContainerJob(image=PROBE_IMAGE, command=Probe().out("a").sleep(5).err("b").out("c").argv)
@@ -376,9 +361,6 @@ class FargateExecutor(ContainerExecutor):
             ExecutorResourceError: when throttling outlasts the retries.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.fargate.emulator import emulated_executor
-            >>> from executor_kit.probe import PROBE_IMAGE, Probe
             >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
 
             >>> job = ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").err("oops").sleep(5).exit(3).argv)
@@ -430,9 +412,6 @@ class FargateExecutor(ContainerExecutor):
             ExecutorResourceError: when throttling outlasts the retries.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.fargate.emulator import emulated_executor
-            >>> from executor_kit.probe import PROBE_IMAGE, Probe
             >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
 
             >>> arn = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").sleep(60).argv))[1]
@@ -462,9 +441,6 @@ class FargateExecutor(ContainerExecutor):
             ``True`` for a known task, ``False`` for an unknown or cleaned-up id.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.fargate.emulator import emulated_executor
-            >>> from executor_kit.probe import PROBE_IMAGE, Probe
             >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
 
             >>> job = ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").sleep(60).argv)
@@ -493,9 +469,6 @@ class FargateExecutor(ContainerExecutor):
         """Task ARNs (running or stopped, not cleaned up) whose tags include ``labels``.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.fargate.emulator import emulated_executor
-            >>> from executor_kit.probe import PROBE_IMAGE, Probe
             >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
 
             >>> docs = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=["probe"], labels={"team": "docs"}))[1]

@@ -164,8 +164,6 @@ class TaskLauncher:
             ExecutorResourceError: when throttling outlasts the retries.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.fargate.emulator import emulated_executor
             >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
             >>> TaskLauncher(ex.settings, ex.ecs).start(ContainerJob(image="busybox:latest"))[:34]
             "image 'busybox:latest' is not the "

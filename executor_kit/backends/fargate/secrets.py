@@ -62,7 +62,6 @@ def references(job: object) -> tuple[tuple[str, str], ...]:
     """The job's ``(name, ARN)`` pairs, sorted.
 
     Example:
-        >>> from executor_kit import ContainerJob
         >>> arn = "arn:aws:ssm:us-east-1:123456789012:parameter/db/password"
         >>> references(ContainerJob(image="x", secret_environment={"DB": arn}))
         (('DB', 'arn:aws:ssm:us-east-1:123456789012:parameter/db/password'),)

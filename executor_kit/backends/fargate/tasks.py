@@ -5,9 +5,6 @@ executor reads it as gone; the one that cleaned it up also remembers it and
 no longer asks ECS about it.
 
 Example:
-    >>> from executor_kit import ContainerJob
-    >>> from executor_kit.backends.fargate.emulator import emulated_executor
-    >>> from executor_kit.probe import PROBE_IMAGE, Probe
     >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
     >>> tasks = EcsTasks(ex.settings, ex.ecs, ex.clock)
     >>> arn = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(60).argv, timeout_seconds=5))[1]
@@ -61,7 +58,6 @@ class EcsTasks:
         ExecutorResourceError: (idem) when throttling outlasts the retries.
 
     Example:
-        >>> from executor_kit.backends.fargate.emulator import emulated_executor
         >>> ex = emulated_executor()
         >>> tasks = EcsTasks(ex.settings, ex.ecs, ex.clock)
         >>> tasks.known(["not-a-task-arn", "arn:aws:ecs:us-east-1:123456789012:task/c/0abc"])
@@ -81,7 +77,6 @@ class EcsTasks:
         """The ids that can name a task to ask ECS about (task ARNs not cleaned up here), each once.
 
         Example:
-            >>> from executor_kit.backends.fargate.emulator import emulated_executor
             >>> ex = emulated_executor()
             >>> arn = "arn:aws:ecs:us-east-1:123456789012:task/c/0abc"
             >>> EcsTasks(ex.settings, ex.ecs, ex.clock).known([arn, "", "0abc", arn]) == [arn]
@@ -94,7 +89,6 @@ class EcsTasks:
         """The ``describe_tasks`` entries (tags included) of the known ids ECS has, by task ARN.
 
         Example:
-            >>> from executor_kit.backends.fargate.emulator import emulated_executor
             >>> ex = emulated_executor()
             >>> EcsTasks(ex.settings, ex.ecs, ex.clock).describe(["arn:aws:ecs:us-east-1:123456789012:task/c/0abc"])
             {}
@@ -111,9 +105,6 @@ class EcsTasks:
         """The task's ``describe_tasks`` entry, or ``None`` when it is unknown or cleaned up.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.fargate.emulator import emulated_executor
-            >>> from executor_kit.probe import PROBE_IMAGE, Probe
             >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
             >>> tasks = EcsTasks(ex.settings, ex.ecs, ex.clock)
             >>> arn = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(60).argv))[1]
@@ -128,9 +119,6 @@ class EcsTasks:
         """What ``task`` says, after stopping it if it runs past its job's timeout (then ``failed``).
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.fargate.emulator import emulated_executor
-            >>> from executor_kit.probe import PROBE_IMAGE, Probe
             >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
             >>> tasks = EcsTasks(ex.settings, ex.ecs, ex.clock)
             >>> arn = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(60).argv))[1]
@@ -150,9 +138,6 @@ class EcsTasks:
         """:meth:`observe` for each id, with one ``describe_tasks`` call per 100; ``not-found`` for the rest.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.fargate.emulator import emulated_executor
-            >>> from executor_kit.probe import PROBE_IMAGE, Probe
             >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
             >>> tasks = EcsTasks(ex.settings, ex.ecs, ex.clock)
             >>> arn = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(60).argv))[1]
@@ -169,9 +154,6 @@ class EcsTasks:
         """``stop_task`` with ``reason``, which ECS keeps on the task; a task ECS refuses to stop is left.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.fargate.emulator import emulated_executor
-            >>> from executor_kit.probe import PROBE_IMAGE, Probe
             >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
             >>> tasks = EcsTasks(ex.settings, ex.ecs, ex.clock)
             >>> arn = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(60).argv))[1]
@@ -187,9 +169,6 @@ class EcsTasks:
         """Tag the task cleaned up (every executor reads it as gone from then on) and stop asking about it.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.fargate.emulator import emulated_executor
-            >>> from executor_kit.probe import PROBE_IMAGE, Probe
             >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
             >>> tasks = EcsTasks(ex.settings, ex.ecs, ex.clock)
             >>> arn = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(60).argv))[1]
@@ -206,9 +185,6 @@ class EcsTasks:
         """The ARNs of the cluster's tasks (running or stopped, not cleaned up) tagged with all of ``labels``.
 
         Example:
-            >>> from executor_kit import ContainerJob
-            >>> from executor_kit.backends.fargate.emulator import emulated_executor
-            >>> from executor_kit.probe import PROBE_IMAGE, Probe
             >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
             >>> tasks = EcsTasks(ex.settings, ex.ecs, ex.clock)
             >>> arn = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(60).argv))[1]

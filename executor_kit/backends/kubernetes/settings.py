@@ -99,7 +99,7 @@ class KubernetesSettings(Settings):
     host: str | None = setting(
         _is_optional_text, "None or the API server URL (with 'token', instead of a kubeconfig)", None
     )
-    token: str | None = setting(_is_optional_text, "None or a bearer token for 'host'", None)
+    token: str | None = setting(_is_optional_text, "None or a bearer token for 'host'", None, secret=True)
     verify_ssl: bool = setting(_is_bool, "a bool", True)
     split_log_streams: bool = setting(_is_bool, "a bool (the cluster serves pod logs with stream=Stdout|Stderr)", False)
     ttl_seconds_after_finished: int | None = setting(

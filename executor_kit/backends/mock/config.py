@@ -25,7 +25,6 @@ The nested mappings (outcomes, rules, faults, capabilities) are parsed by the
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
@@ -34,7 +33,7 @@ from executor_kit.backends.mock.outcomes import OUTCOME_FIELDS, Outcome, Rule
 from executor_kit.base import OPTIONAL_CAPABILITIES, STANDARD_CAPABILITIES
 from executor_kit.clock import MAX_SPAN
 from executor_kit.errors import ExecutorConfigurationError
-from executor_kit.settings import Settings, setting
+from executor_kit.settings import Settings, setting, unknown_key_problem
 
 __all__ = ["DEFAULT_CAPABILITIES", "MockSettings", "parse_config"]
 
@@ -66,9 +65,7 @@ def _refuse_unknown(path: str, given: Mapping[str, Any], known: Collection[str])
     for key in given:
         if key in known:
             continue
-        close = difflib.get_close_matches(str(key), list(known), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise _error(f"{path}.{key}", f"is not a known setting{hint}; known: {', '.join(sorted(known))}")
+        raise _error(f"{path}.{key}", unknown_key_problem(key, known))
 
 
 def _build(path: str, factory: Callable[..., Any], fields: Mapping[str, Any]) -> Any:
@@ -180,7 +177,7 @@ class MockSettings(Settings):
     backend = "mock"
 
     # setting() makes a dataclasses.field; an Outcome is frozen, so one default is shared safely.
-    default: Outcome = setting(_is_mapping, "a mapping of outcome fields", Outcome(), convert=_default)  # noqa: RUF009
+    default: Outcome = setting(_is_mapping, "a mapping of outcome fields", Outcome(), convert=_default)
     rules: tuple[Rule, ...] = setting(_is_list, "a list of rule mappings", (), convert=_rules)
     faults: tuple[Fault, ...] = setting(_is_list, "a list of fault mappings", (), convert=_faults)
     strict: bool = setting(_is_bool, "a bool", False)

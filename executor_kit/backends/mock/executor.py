@@ -51,7 +51,6 @@ class MockExecutor(Launching, Lifecycle):
         ExecutorConfigurationError: for a bad config (naming the key).
 
     Example:
-        >>> from executor_kit import ContainerJob
         >>> mock = MockExecutor({"rules": [{"image": "etl:*", "outcome": {"exit_code": 3, "duration": 60}}]})
         >>> job = ContainerJob(image="etl:1", command=["run"])
         >>> mock.launch_job(job)
@@ -99,7 +98,6 @@ class MockExecutor(Launching, Lifecycle):
         Rules and faults added since are dropped; the clock is left as it is.
 
         Example:
-            >>> from executor_kit import ContainerJob
             >>> mock = MockExecutor(); _ = mock.launch_job(ContainerJob(image="x"))
             >>> mock.reset(); len(mock.journal), mock.launch_job(ContainerJob(image="x"))
             (0, (True, 'mock-1'))
@@ -254,7 +252,6 @@ class MockExecutor(Launching, Lifecycle):
         """Advance the clock until every live execution has ended; return the seconds advanced.
 
         Example:
-            >>> from executor_kit import ContainerJob
             >>> mock = MockExecutor(default=Outcome(duration=30))
             >>> _ = mock.launch_job(ContainerJob(image="x"))
             >>> mock.run_until_complete(), mock.check_status("mock-1").value

@@ -44,7 +44,6 @@ def checked_mock_executor(config: Any = None) -> Iterator[MockExecutor]:
             ``{"assert_all_rules_used": True}``, if a scripted rule was not used up.
 
     Example:
-        >>> from executor_kit import ContainerJob
         >>> with checked_mock_executor({"assert_all_rules_used": True}) as executor:
         ...     rule = executor.on(image="busybox", exit_code=3)
         ...     executor.launch_job(ContainerJob(image="busybox"))
@@ -68,7 +67,6 @@ def mock_executor(request: pytest.FixtureRequest) -> Iterator[MockExecutor]:
     teardown are ``checked_mock_executor``'s, so a test receives what its block does.
 
     Example:
-        >>> from executor_kit import ContainerJob
         >>> with checked_mock_executor() as executor:  # what a test without a parameter receives
         ...     executor.clock.monotonic(), executor.launch_job(ContainerJob(image="busybox"))
         (0.0, (True, 'mock-1'))

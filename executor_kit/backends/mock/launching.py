@@ -52,7 +52,6 @@ class Launching(MockState):
     """``launch_job`` and the steps it takes (a subclass may override one, e.g. ``_memory_limit``).
 
     Example:
-        >>> from executor_kit import ContainerJob
         >>> from executor_kit.backends.mock import MockExecutor
         >>> mock = MockExecutor()
         >>> isinstance(mock, Launching), mock.launch_job(ContainerJob(image="x", command=["probe", "sleep", "3"]))
@@ -143,7 +142,6 @@ class Launching(MockState):
             ExecutorError: an injected fault.
 
         Example:
-            >>> from executor_kit import ContainerJob
             >>> from executor_kit.backends.mock import MockExecutor
             >>> mock = MockExecutor(default=Outcome.launch_failure("no such image"))
             >>> mock.launch_job(ContainerJob(image="nope")), mock.find_executions({})

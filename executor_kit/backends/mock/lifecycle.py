@@ -28,7 +28,6 @@ class Lifecycle(MockState):
     """The contract's calls after ``launch_job``, and ``get_capabilities``.
 
     Example:
-        >>> from executor_kit import ContainerJob
         >>> from executor_kit.backends.mock import MockExecutor
         >>> mock = MockExecutor(); _, eid = mock.launch_job(ContainerJob(image="x"))
         >>> isinstance(mock, Lifecycle), mock.check_status(eid).value, mock.cleanup(eid), mock.check_status(eid).value
@@ -126,7 +125,6 @@ class Lifecycle(MockState):
         ``timeout``; OOM kills and lost executions set ``failure_reason``.
 
         Example:
-            >>> from executor_kit import ContainerJob
             >>> from executor_kit.backends.mock import MockExecutor, Outcome
             >>> mock = MockExecutor(default=Outcome.lost_after(1))
             >>> job = ContainerJob(image="x"); _ = mock.launch_job(job); mock.advance(1)
@@ -174,7 +172,6 @@ class Lifecycle(MockState):
             ExecutorError: an injected fault.
 
         Example:
-            >>> from executor_kit import ContainerJob
             >>> from executor_kit.backends.mock import MockExecutor
             >>> mock = MockExecutor(); job = ContainerJob(image="x", command=["probe", "out", "hi", "sleep", "60"])
             >>> _, eid = mock.launch_job(job)
@@ -212,7 +209,6 @@ class Lifecycle(MockState):
             ExecutorError: an injected fault (at the call).
 
         Example:
-            >>> from executor_kit import ContainerJob
             >>> from executor_kit.backends.mock import MockExecutor
             >>> mock = MockExecutor()
             >>> job = ContainerJob(image="x", command=["probe", "out", "a", "sleep", "5", "err", "b"])
@@ -256,7 +252,6 @@ class Lifecycle(MockState):
         (``executor-kit-managed: "true"``, the job's name and timeout) besides the job's labels.
 
         Example:
-            >>> from executor_kit import ContainerJob
             >>> from executor_kit.backends.mock import MockExecutor
             >>> mock = MockExecutor(); _ = mock.launch_job(ContainerJob(image="x", labels={"a": "1"}))
             >>> mock.find_executions({"a": "1"}), mock.find_executions({"a": "2"})
