@@ -3,18 +3,33 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
+import math
 from collections.abc import Mapping
 from typing import Any
 
 from executor_kit.base import ContainerExecutor
-from executor_kit.errors import ExecutorConfigurationError
+from executor_kit.settings import Settings, setting
 
 __all__ = ["TimeProfile"]
 
 
-@dataclasses.dataclass(frozen=True)
-class TimeProfile:
+def _is_seconds(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+_SECONDS = "a positive number of seconds"
+
+
+def _seconds(default: float) -> Any:
+    return setting(_is_seconds, _SECONDS, default, convert=float)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TimeProfile(Settings):
     """How long the suite waits on a backend.
 
     Args:
@@ -32,19 +47,32 @@ class TimeProfile:
         settle: Seconds of quiet after which endings, logs and harvests are
             observed again (on a virtual clock at least 25 hours).
 
+    ``from_mapping`` builds one from a plain mapping (what ``conformance_profile`` may
+    be), so production code need not import the test kit; unknown keys get a
+    did-you-mean, and every value is checked.
+
     Example:
         >>> TimeProfile.for_executor(__import__("executor_kit").get_executor("mock")).poll_interval
         0.5
+        >>> TimeProfile.from_mapping({"poll_interval": 2, "long_sleep": 30}).long_sleep
+        30.0
+        >>> TimeProfile.from_mapping({"pol_interval": 2})  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        executor_kit.errors.ExecutorConfigurationError: conformance_profile config 'pol_interval' is not ...
     """
 
-    poll_interval: float = 0.5
-    launch_deadline: float = 60.0
-    finish_deadline: float = 120.0
-    long_sleep: float = 20.0
-    clause_timeout: float | None = None
-    max_concurrency: int = 32
-    model_budget: float = 10.0
-    settle: float = 3.0
+    backend = "conformance_profile"
+    poll_interval: float = _seconds(0.5)
+    launch_deadline: float = _seconds(60.0)
+    finish_deadline: float = _seconds(120.0)
+    long_sleep: float = _seconds(20.0)
+    clause_timeout: float | None = setting(
+        lambda value: value is None or _is_seconds(value), f"None or {_SECONDS}", None, convert=lambda v: v and float(v)
+    )
+    max_concurrency: int = setting(_is_count, "a positive int", 32)
+    model_budget: float = _seconds(10.0)
+    settle: float = _seconds(3.0)
 
     @property
     def clause_limit(self) -> float:
@@ -57,25 +85,6 @@ class TimeProfile:
         if self.clause_timeout is not None:
             return self.clause_timeout
         return 2 * (self.launch_deadline + self.finish_deadline + self.long_sleep)
-
-    @classmethod
-    def from_mapping(cls, values: Mapping[str, Any]) -> TimeProfile:
-        """A profile from a plain mapping, so production code need not import the test kit.
-
-        Raises:
-            ExecutorConfigurationError: for an unknown key (with a did-you-mean) or a value that is
-                not a positive number (``max_concurrency``: a positive int).
-
-        Example:
-            >>> TimeProfile.from_mapping({"poll_interval": 2, "long_sleep": 30}).long_sleep
-            30.0
-            >>> TimeProfile.from_mapping({"pol_interval": 2})
-            Traceback (most recent call last):
-            ...
-            executor_kit.errors.ExecutorConfigurationError: conformance_profile: unknown key 'pol_interval' \
-(did you mean 'poll_interval'?)
-        """
-        return cls(**{key: _profile_value(key, value) for key, value in values.items()})
 
     @classmethod
     def for_executor(cls, executor: ContainerExecutor) -> TimeProfile:
@@ -95,23 +104,6 @@ class TimeProfile:
         if isinstance(profile, Mapping):
             return cls.from_mapping(profile)
         return _PROFILES.get(getattr(executor, "name", ""), cls())
-
-
-_FIELDS = {field.name: field for field in dataclasses.fields(TimeProfile)}
-
-
-def _profile_value(key: str, value: Any) -> Any:
-    """``value`` checked for the profile field ``key``, as the field's type."""
-    if key not in _FIELDS:
-        guess = difflib.get_close_matches(key, _FIELDS, n=1)
-        hint = f" (did you mean {guess[0]!r}?)" if guess else f"; known: {', '.join(_FIELDS)}"
-        raise ExecutorConfigurationError(f"conformance_profile: unknown key {key!r}{hint}")
-    whole = key == "max_concurrency"
-    valid = isinstance(value, int if whole else (int, float)) and not isinstance(value, bool) and value > 0
-    if not valid and not (key == "clause_timeout" and value is None):
-        kind = "a positive int" if whole else "a positive number of seconds"
-        raise ExecutorConfigurationError(f"conformance_profile: {key} must be {kind}, not {value!r}")
-    return value if whole or value is None else float(value)
 
 
 #: Profiles of the built-in real backends, by executor name.
