@@ -55,7 +55,10 @@ def test_no_example_repeats_what_the_doctest_namespace_gives() -> None:
     assert repeated == [], "imports that conftest.py's doctest_namespace already gives:\n" + "\n".join(repeated)
 
 
-@pytest.mark.parametrize("path", SOURCES, ids=lambda path: str(path.relative_to(ROOT)))
-def test_every_path_a_module_names_exists(path: Path) -> None:
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *sorted((ROOT / "examples").glob("*/README.md"))]
+
+
+@pytest.mark.parametrize("path", SOURCES + PAGES, ids=lambda path: str(path.relative_to(ROOT)))
+def test_every_path_a_module_or_page_names_exists(path: Path) -> None:
     named = set(PATH.findall(path.read_text(encoding="utf-8"))) - GENERATED
     assert sorted(name for name in named if not (ROOT / name).exists()) == []
