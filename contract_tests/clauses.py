@@ -111,8 +111,9 @@ CLAUSES: tuple[Clause, ...] = (
     _c(
         "STATUS-008",
         "MUST",
-        "Every ending reads its terminal word, also after a settle period: 'exited' for any exit code "
-        "(0, 1, 125-128, 255, a signal death 137/139), 'failed' for a timeout (and an OOM kill).",
+        "Every ending reads its terminal word, also after a settle period and when many threads ask at once: "
+        "'exited' for any exit code (0, 1, 125-128, 255, a signal death 137/139), 'failed' for a timeout "
+        "(and an OOM kill).",
         "Map 'has an exit code' to 'exited' whatever the code; only platform ends (OOM, timeout, lost) are "
         "'failed'. Read OOM from the platform's flag, not from the exit code 137.",
     ),
@@ -156,7 +157,8 @@ CLAUSES: tuple[Clause, ...] = (
     _c(
         "LOGS-007",
         "MUST",
-        "Logs stay readable after exit until cleanup, for every ending, also after a settle period.",
+        "Logs stay readable after exit until cleanup, for every ending, also after a settle period and when "
+        "many threads ask at once.",
         "Keep the finished container/task (or its log stream) until cleanup is called.",
     ),
     _c(

@@ -10,6 +10,9 @@ __all__ = ["COVERAGE", "DECISIONS", "ENDINGS"]
 
 #: The decisions that make the contract's silent places checkable, one sentence each.
 DECISIONS: tuple[str, ...] = (
+    "An executor is called from many threads at once (the monitor and the suite do): `launch_job`, "
+    "`check_status` and `get_logs` answer each call for its own execution, whatever else is in flight "
+    "(LAUNCH-003, STATUS-008, LOGS-007 ask at once, released together).",
     "Any exit code the workload gives (0-255, including 125-128, 255 and 128+n after a signal death) reads "
     "`exited`; only endings the platform imposes (timeout, OOM kill, could not start, lost) read `failed`.",
     "A harvested execution always has an `int` exit code: the workload's own; for a timeout or an OOM kill the "

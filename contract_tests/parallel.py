@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-__all__ = ["parallel_map"]
+__all__ = ["at_once", "parallel_map"]
 
 
 def parallel_map(function: Callable[[Any], Any], items: Iterable[Any], workers: int = 8) -> list[Any]:
@@ -45,3 +45,24 @@ def _drain(function: Callable[[Any], Any], todo: list[Any], results: list[Any], 
             results[index] = function(item)
         except BaseException as exc:  # handed to the caller thread, an IndexError too
             errors.append(exc)
+
+
+def at_once(function: Callable[[Any], Any], items: Sequence[Any], timeout: float = 60.0) -> list[Any]:
+    """``[function(item) for item in items]``, one thread per item, all released together by a barrier.
+
+    What a race needs: every call in flight at the same moment, not merely on
+    a pool. A thread that cannot join within ``timeout`` seconds breaks the
+    barrier (``threading.BrokenBarrierError``) instead of hanging.
+
+    Example:
+        >>> at_once(str.upper, ["a", "b", "c"])
+        ['A', 'B', 'C']
+    """
+    barrier = threading.Barrier(len(items)) if items else None
+
+    def released(item: Any) -> Any:
+        if barrier is not None:
+            barrier.wait(timeout)
+        return function(item)
+
+    return parallel_map(released, items, workers=len(items))

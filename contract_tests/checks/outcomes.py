@@ -17,6 +17,7 @@ from typing import Any
 
 from contract_tests.checks import check, same_output, scenario
 from contract_tests.harness import Finished, Harness, Spec
+from contract_tests.parallel import at_once
 from executor_kit.probe import Probe, interpret
 
 __all__ = ["ENDINGS", "Ending"]
@@ -86,6 +87,10 @@ def _runs(h: Harness) -> list[Spec]:
     return [ending.spec() for ending in ENDINGS(h)]
 
 
+#: How many times each ending is asked at once when the checks look for crossed answers.
+_ROUNDS = 3
+
+
 def _finished(h: Harness, tag: str = "") -> list[tuple[Ending, Finished]]:
     endings = ENDINGS(h)
     return list(zip(endings, h.run_many([e.spec(tag) for e in endings]), strict=True))
@@ -118,7 +123,13 @@ def every_ending_reads_its_word(h: Harness) -> None:
     first = [(f"{e.name} read", run.status, e.terminal) for e, run in runs]
     h.settle()
     later = [(f"{e.name} after the settle period read", h.status(run.execution_id), e.terminal) for e, run in runs]
-    _report(_problems(first + later))
+    rounds = runs * _ROUNDS  # each id asked from its own thread, all at once: answers must not cross
+    crowd = at_once(lambda run: h.status(run[1].execution_id), rounds, h.clause_limit())
+    at_once_read = [
+        (f"{e.name} read among {len(rounds)} calls at once", got, e.terminal)
+        for (e, _), got in zip(rounds, crowd, strict=True)
+    ]
+    _report(_problems(first + later + at_once_read))
 
 
 @check("LOGS-007")
@@ -126,6 +137,16 @@ def logs_after_exit(h: Harness) -> None:
     runs = _finished(h)
     h.settle()
     _report(_problems([(f"{e.name}: get_logs", h.executor.get_logs(r.execution_id), r.logs) for e, r in runs]))
+    rounds = runs * _ROUNDS
+    crowd = at_once(lambda run: h.executor.get_logs(run[1].execution_id), rounds, h.clause_limit())
+    _report(
+        _problems(
+            [
+                (f"{e.name}: get_logs among calls at once", got, r.logs)
+                for (e, r), got in zip(rounds, crowd, strict=True)
+            ]
+        )
+    )
     _report([problem for e, r in runs for problem in _logs_problems(h, e, r)])
 
 
