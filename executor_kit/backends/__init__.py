@@ -12,7 +12,49 @@ Importing this package imports no backend.
 
 from __future__ import annotations
 
-__all__ = ["missing_dependency"]
+from typing import Any, Protocol
+
+__all__ = ["OwnsEmulator", "missing_dependency"]
+
+
+class _Emulated(Protocol):
+    emulator: Any
+
+    def close(self) -> None: ...
+
+
+class OwnsEmulator:
+    """Mixin of an executor on an emulation it owns (put it first among the bases).
+
+    ``close()`` releases the client only, as the contract says, and the
+    emulated backend runs on; ``shutdown()`` closes the client, then stops the
+    emulation.
+
+    Example:
+        >>> class Emulation:
+        ...     stopped = False
+        ...     def stop(self): self.stopped = True
+        >>> class Executor(OwnsEmulator):
+        ...     closed = False
+        ...     def close(self): self.closed = True
+        >>> ex = Executor(); ex.emulator = Emulation(); ex.shutdown()
+        >>> ex.closed, ex.emulator.stopped
+        (True, True)
+    """
+
+    def shutdown(self: _Emulated) -> None:
+        """Close the client, then stop the emulation (a no-op for the emulation when there is none).
+
+        Example:
+            >>> class Executor(OwnsEmulator):
+            ...     def close(self): print("closed")
+            >>> Executor().shutdown()
+            closed
+        """
+        self.close()
+        emulator = getattr(self, "emulator", None)
+        if emulator is not None:
+            emulator.stop()
 
 
 def missing_dependency(error: ImportError) -> ImportError:

@@ -66,7 +66,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from executor_kit.backends import missing_dependency
+from executor_kit.backends import OwnsEmulator, missing_dependency
 
 try:
     import requests
@@ -529,30 +529,18 @@ _ROUTES: dict[tuple[str, re.Pattern[str]], _Handler] = {
 }
 
 
-class EmulatedCloudRunExecutor(CloudRunExecutor):
+class EmulatedCloudRunExecutor(OwnsEmulator, CloudRunExecutor):
     """A ``CloudRunExecutor`` that owns a running emulation and stops it on ``shutdown()``.
 
     Example:
         >>> ex = emulated_executor()
         >>> ex.name, ex.emulator.project
         ('cloudrun', 'emulated-project')
-        >>> ex.close()
+        >>> ex.shutdown(); ex.emulator.intercepting  # close() alone leaves the emulation running
+        False
     """
 
     emulator: CloudRunEmulator
-
-    def shutdown(self) -> None:
-        """Close the session and stop the emulation (``close()`` alone leaves the emulated backend running).
-
-        Example:
-            >>> ex = emulated_executor(); ex.shutdown()
-            >>> ex.emulator.intercepting
-            False
-        """
-        self.close()
-        emulator = getattr(self, "emulator", None)
-        if emulator is not None:
-            emulator.stop()
 
 
 def emulated_executor(config: Mapping[str, Any] | None = None) -> EmulatedCloudRunExecutor:

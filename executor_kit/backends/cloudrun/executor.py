@@ -156,7 +156,6 @@ class CloudRunExecutor(ContainerExecutor):
 
         Example:
             >>> ex = emulated_executor()  # a CloudRunExecutor on an offline emulation
-
             >>> job = ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").argv)
             >>> ok, eid = ex.launch_job(job)
             >>> ok, eid == job.external_execution_id, str(job.status)
@@ -210,7 +209,6 @@ class CloudRunExecutor(ContainerExecutor):
 
         Example:
             >>> ex = emulated_executor()  # a CloudRunExecutor on an offline emulation
-
             >>> done = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(2).exit(3).argv))[1]
             >>> slow = ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(60).argv, timeout_seconds=5)
             >>> stuck = ex.launch_job(slow)[1]
@@ -235,7 +233,6 @@ class CloudRunExecutor(ContainerExecutor):
 
         Example:
             >>> ex = emulated_executor()  # a CloudRunExecutor on an offline emulation
-
             >>> quick = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().exit(0).argv))[1]
             >>> slow = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(60).argv))[1]
             >>> statuses = ex.check_statuses([quick, slow, "not-an-execution"])
@@ -256,7 +253,6 @@ class CloudRunExecutor(ContainerExecutor):
 
         Example:
             >>> ex = emulated_executor()  # a CloudRunExecutor on an offline emulation
-
             >>> docs = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=["probe"], labels={"team": "docs"}))[1]
             >>> ops = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=["probe"], labels={"team": "ops"}))[1]
             >>> ex.find_executions({"team": "docs"}) == [docs], sorted(ex.find_executions({})) == sorted([docs, ops])
@@ -281,7 +277,6 @@ class CloudRunExecutor(ContainerExecutor):
 
         Example:
             >>> ex = emulated_executor()  # a CloudRunExecutor on an offline emulation
-
             >>> eid = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").err("oops").argv))[1]
             >>> ex.get_logs(eid)
             ('hi\\n', 'oops\\n')
@@ -316,7 +311,6 @@ class CloudRunExecutor(ContainerExecutor):
 
         Example:
             >>> ex = emulated_executor()  # a CloudRunExecutor on an offline emulation
-
             >>> eid = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().out("a").sleep(8).err("b").argv))[1]
             >>> list(ex.stream_logs(eid, follow=False))  # what was written so far
             [('stdout', 'a\\n')]
@@ -347,7 +341,6 @@ class CloudRunExecutor(ContainerExecutor):
 
         Example:
             >>> ex = emulated_executor()  # a CloudRunExecutor on an offline emulation
-
             >>> job = ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").sleep(5).exit(3).argv)
             >>> _ = ex.launch_job(job)
             >>> ex.harvest_job(job)  # still running
@@ -407,7 +400,6 @@ class CloudRunExecutor(ContainerExecutor):
 
         Example:
             >>> ex = emulated_executor()  # a CloudRunExecutor on an offline emulation
-
             >>> job = ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").sleep(60).argv)
             >>> eid = ex.launch_job(job)[1]
             >>> ex.cancel(eid), str(ex.check_status(eid)), ex.harvest_job(job), job.status, job.stdout
@@ -428,7 +420,6 @@ class CloudRunExecutor(ContainerExecutor):
 
         Example:
             >>> ex = emulated_executor()  # a CloudRunExecutor on an offline emulation
-
             >>> eid = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(60).argv))[1]
             >>> ex.cleanup(eid), str(ex.check_status(eid)), ex.emulator.jobs  # cancelled, deleted, its job deleted too
             (True, 'not-found', {})

@@ -53,7 +53,7 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from executor_kit.backends import missing_dependency
+from executor_kit.backends import OwnsEmulator, missing_dependency
 
 try:
     import boto3
@@ -515,7 +515,7 @@ class FargateEmulator:
         return [json.dumps({**record, "log": line}, ensure_ascii=False) for line in _lines(text)]
 
 
-class EmulatedFargateExecutor(FargateExecutor):
+class EmulatedFargateExecutor(OwnsEmulator, FargateExecutor):
     """A ``FargateExecutor`` wired to a ``FargateEmulator``, which ``close`` stops.
 
     Example:
@@ -524,25 +524,14 @@ class EmulatedFargateExecutor(FargateExecutor):
         (True, False)
         >>> executor.settings.endpoint_url == executor.emulator.endpoint_url
         True
-        >>> executor.close()
+        >>> emulator = executor.emulator; executor.shutdown()  # close() alone leaves it running
+        >>> emulator.endpoint_url  # stopped with it
+        ''
     """
 
     def __init__(self, config: Mapping[str, Any], *, emulator: FargateEmulator) -> None:
         super().__init__(config, clock=emulator.clock)
         self.emulator = emulator
-
-    def shutdown(self) -> None:
-        """Close the clients, then stop the emulator (``close()`` alone leaves the emulated AWS running).
-
-        Example:
-            >>> executor = emulated_executor()
-            >>> emulator = executor.emulator
-            >>> executor.shutdown()
-            >>> emulator.endpoint_url  # stopped with it
-            ''
-        """
-        self.close()
-        self.emulator.stop()
 
 
 def emulated_executor(config: Mapping[str, Any] | None = None) -> EmulatedFargateExecutor:

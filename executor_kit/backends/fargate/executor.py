@@ -183,7 +183,6 @@ class FargateExecutor(ContainerExecutor):
 
         Example:
             >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
-
             >>> job = ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").argv)
             >>> ok, arn = ex.launch_job(job)
             >>> ok, arn == job.external_execution_id, str(job.status)
@@ -231,7 +230,6 @@ class FargateExecutor(ContainerExecutor):
 
         Example:
             >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
-
             >>> done = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(2).exit(3).argv))[1]
             >>> slow = ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(60).argv, timeout_seconds=5)
             >>> stuck = ex.launch_job(slow)[1]
@@ -249,7 +247,6 @@ class FargateExecutor(ContainerExecutor):
 
         Example:
             >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
-
             >>> quick = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().exit(0).argv))[1]
             >>> slow = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().sleep(60).argv))[1]
             >>> statuses = ex.check_statuses([quick, slow, "not-a-task-arn"])
@@ -273,7 +270,6 @@ class FargateExecutor(ContainerExecutor):
 
         Example:
             >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
-
             >>> arn = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").err("oops").argv))[1]
             >>> ex.get_logs(arn), ex.get_logs(arn[:-12] + "0" * 12)
             (('hi\\n', 'oops\\n'), ('', ''))
@@ -306,7 +302,6 @@ class FargateExecutor(ContainerExecutor):
 
         Example:
             >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
-
             >>> job = ContainerJob(image=PROBE_IMAGE, command=Probe().out("a").sleep(5).err("b").out("c").argv)
             >>> arn = ex.launch_job(job)[1]
             >>> list(ex.stream_logs(arn, follow=False))  # what was written so far
@@ -362,7 +357,6 @@ class FargateExecutor(ContainerExecutor):
 
         Example:
             >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
-
             >>> job = ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").err("oops").sleep(5).exit(3).argv)
             >>> _ = ex.launch_job(job)
             >>> ex.harvest_job(job)  # still running
@@ -413,7 +407,6 @@ class FargateExecutor(ContainerExecutor):
 
         Example:
             >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
-
             >>> arn = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").sleep(60).argv))[1]
             >>> ex.cleanup(arn), str(ex.check_status(arn)), ex.get_logs(arn)
             (True, 'not-found', ('', ''))
@@ -442,7 +435,6 @@ class FargateExecutor(ContainerExecutor):
 
         Example:
             >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
-
             >>> job = ContainerJob(image=PROBE_IMAGE, command=Probe().out("hi").sleep(60).argv)
             >>> arn = ex.launch_job(job)[1]
             >>> ex.cancel(arn), str(ex.check_status(arn)), ex.harvest_job(job), job.status, job.exit_code, job.stdout
@@ -470,7 +462,6 @@ class FargateExecutor(ContainerExecutor):
 
         Example:
             >>> ex = emulated_executor()  # a FargateExecutor on moto's ECS and CloudWatch Logs, offline
-
             >>> docs = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=["probe"], labels={"team": "docs"}))[1]
             >>> ops = ex.launch_job(ContainerJob(image=PROBE_IMAGE, command=["probe"], labels={"team": "ops"}))[1]
             >>> ex.find_executions({"team": "docs"}) == [docs], sorted(ex.find_executions({})) == sorted([docs, ops])

@@ -58,6 +58,7 @@ from typing import Any
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from executor_kit.backends import OwnsEmulator
 from executor_kit.backends.kubernetes.cluster import ApiError, Cluster, invalid, through_model
 from executor_kit.backends.kubernetes.executor import KubernetesExecutor
 from executor_kit.clock import Clock, VirtualClock
@@ -366,32 +367,21 @@ class KubernetesEmulator:
         return Response(text.encode("utf-8"), status=200, content_type="text/plain")
 
 
-class EmulatedKubernetesExecutor(KubernetesExecutor):
+class EmulatedKubernetesExecutor(OwnsEmulator, KubernetesExecutor):
     """A ``KubernetesExecutor`` wired to a ``KubernetesEmulator``, which ``close`` stops.
 
     Example:
         >>> executor = emulated_executor()
         >>> executor.name, executor.get_capabilities()["supports_networking"]
         ('kubernetes', False)
-        >>> executor.close()
+        >>> emulator = executor.emulator; executor.shutdown()  # close() alone leaves it running
+        >>> emulator.host  # stopped with it
+        ''
     """
 
     def __init__(self, config: Mapping[str, Any], *, emulator: KubernetesEmulator) -> None:
         super().__init__(config, clock=emulator.clock)
         self.emulator = emulator
-
-    def shutdown(self) -> None:
-        """Close the client, then stop the emulator (``close()`` alone leaves the emulated cluster running).
-
-        Example:
-            >>> executor = emulated_executor()
-            >>> emulator = executor.emulator
-            >>> executor.shutdown()
-            >>> emulator.host  # stopped with it
-            ''
-        """
-        self.close()
-        self.emulator.stop()
 
 
 def emulated_executor(config: Mapping[str, Any] | None = None) -> EmulatedKubernetesExecutor:
