@@ -74,7 +74,7 @@ class Target:
 MOCK = Target(
     ("executor_kit/backends/mock/executor.py", "executor_kit/backends/mock/outcomes.py"),
     "mock",
-    tuple(sorted(str(path) for path in (ROOT / "tests").glob("test_mock_*.py"))),
+    tuple(sorted(str(path) for path in (ROOT / "tests" / "mock").glob("test_mock_*.py"))),
 )
 # The Docker executor's status / logs / harvest mapping: the functions that turn what the engine
 # reports into the contract's words. Killing them takes the real engine.
