@@ -28,7 +28,7 @@ for (a) and (b), the score of (a) on the mutants of functions the suite calls,
 and (with ``--list``) each survivor of (b) with its changed lines.
 
 Run: ``python benchmarks/bench_mutation.py [--target mock|docker] [--list]
-[--workers 2] [--sample N [--seed S]] [--only GLOB] [--json FILE]``. All 997
+[--workers 2] [--sample N [--seed S]] [--only GLOB] [--json FILE]``. All 1013
 mock mutants take about 25 minutes on two busy cores (most of it the unit
 tests of the suite's survivors); ``--sample 100`` about three.
 """
