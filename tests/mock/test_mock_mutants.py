@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from executor_kit import ContainerJob, ExecutorConfigurationError, ExecutorConnectionError
-from executor_kit.backends.mock import MockExecutor, UnexpectedJobError
-from executor_kit.backends.mock.outcomes import Outcome, Rule
+from executor_kit.backends.mock import MockExecutor, Outcome, Rule, UnexpectedJobError
 from executor_kit.clock import MAX_SPAN
 from executor_kit.probe import Probe
 
