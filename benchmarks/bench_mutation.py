@@ -14,10 +14,11 @@ runner takes one test command; the two figures below need two oracles):
 - (b) the suite, then, for its survivors, the target's unit tests (stopping
   at the first failure).
 
-Targets: ``--target mock`` (default): ``executor_kit/backends/mock/executor.py`` and
-``executor_kit/backends/mock/outcomes.py``, unit tests ``tests/mock/test_mock_*.py``.
-``--target docker``: the status / logs / harvest mapping functions of
-``executor_kit/backends/docker/executor.py`` (listed in ``DOCKER``), on the real engine, unit
+Targets: ``--target mock`` (default): the MockExecutor's ``executor``, ``launching``,
+``lifecycle``, ``state`` and ``outcomes`` modules (``executor_kit/backends/mock/``), unit
+tests ``tests/mock/test_mock_*.py``. ``--target docker``: the status / logs / harvest
+mapping functions of ``executor_kit/backends/docker/`` (``state``, ``stream``, ``observe``,
+``executor``; listed in ``_DOCKER_MAPPING``), on the real engine, unit
 tests ``tests/docker/test_lifecycle.py`` and ``test_docker_conformance.py``;
 a suite run takes 20-40 s there, so use ``--sample``.
 
@@ -28,8 +29,8 @@ for (a) and (b), the score of (a) on the mutants of functions the suite calls,
 and (with ``--list``) each survivor of (b) with its changed lines.
 
 Run: ``python benchmarks/bench_mutation.py [--target mock|docker] [--list]
-[--workers 2] [--sample N [--seed S]] [--only GLOB] [--json FILE]``. All 1013
-mock mutants take about 25 minutes on two busy cores (most of it the unit
+[--workers 2] [--sample N [--seed S]] [--only GLOB] [--json FILE]``. All the
+mock's mutants take about 25 minutes on two busy cores (most of it the unit
 tests of the suite's survivors); ``--sample 100`` about three.
 """
 
@@ -72,39 +73,40 @@ class Target:
 
 
 MOCK = Target(
-    ("executor_kit/backends/mock/executor.py", "executor_kit/backends/mock/outcomes.py"),
+    tuple(
+        f"executor_kit/backends/mock/{module}.py"
+        for module in ("executor", "launching", "lifecycle", "state", "outcomes")  # executor.py before its split
+    ),
     "mock",
     tuple(sorted(str(path) for path in (ROOT / "tests" / "mock").glob("test_mock_*.py"))),
 )
 # The Docker executor's status / logs / harvest mapping: the functions that turn what the engine
 # reports into the contract's words. Killing them takes the real engine.
+_DOCKER_MAPPING = {
+    "state": (
+        *("_run_seconds", "timed_out", "timeout_of", "parse_time", "_oom_reason", "_timeout_reason"),
+        *("_restart_reason", "_engine_reason", "platform_reason"),
+    ),
+    "stream": ("_drain", "demultiplex"),
+    "observe": ("ContainerObserver.status_of", "ContainerObserver.failure_reason", "ContainerObserver.result_of"),
+    "executor": (
+        *("DockerExecutor._status_from_row", "DockerExecutor._logs", "DockerExecutor.get_logs"),
+        "DockerExecutor.harvest_job",
+    ),
+}
+
+
+def _mangled(name: str) -> str:
+    """mutmut's name of a function (``x_name``) or a method (``xǁClassǁname``)."""
+    owner, _, method = name.rpartition(".")
+    return f"xǁ{owner}ǁ{method}" if owner else f"x_{name}"
+
+
 DOCKER = Target(
-    ("executor_kit/backends/docker/executor.py",),
+    tuple(f"executor_kit/backends/docker/{module}.py" for module in _DOCKER_MAPPING),
     "docker",
     (str(ROOT / "tests/docker/test_lifecycle.py"), str(ROOT / "tests/docker/test_docker_conformance.py")),
-    tuple(
-        f"x_{name}" if name.startswith("_") and "." not in name else f"xǁDockerExecutorǁ{name.partition('.')[2]}"
-        for name in (
-            "_parse_time",
-            "_timeout_of",
-            "_run_seconds",
-            "_timed_out",
-            "_oom_reason",
-            "_timeout_reason",
-            "_restart_reason",
-            "_engine_reason",
-            "_platform_reason",
-            "_drain",
-            "_demultiplex",
-            "DockerExecutor._failure_reason",
-            "DockerExecutor._status_of",
-            "DockerExecutor._status_from_row",
-            "DockerExecutor._logs",
-            "DockerExecutor.get_logs",
-            "DockerExecutor.harvest_job",
-            "DockerExecutor._record",
-        )
-    ),
+    tuple(_mangled(name) for names in _DOCKER_MAPPING.values() for name in names),
     timeout=300.0,
 )
 TARGETS = {"mock": MOCK, "docker": DOCKER}

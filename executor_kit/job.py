@@ -17,6 +17,7 @@ from executor_kit.labels import reserved_label_problem
 from executor_kit.status import JobStatus
 
 __all__ = [
+    "JOB_INPUTS",
     "ContainerJob",
     "JobLike",
     "already_harvested",
@@ -61,6 +62,18 @@ class JobLike(Protocol):
 
 def _fail(field: str, problem: str) -> ExecutorConfigurationError:
     return ExecutorConfigurationError(f"ContainerJob.{field} {problem}")
+
+
+#: The inputs of a ``JobLike`` every executor reads; a job without one of them is refused.
+JOB_INPUTS = ("image", "command", "environment", "name", "labels", "cpu_limit", "memory_limit", "timeout_seconds")
+
+
+def _check_inputs_present(job: object) -> None:
+    missing = [field for field in JOB_INPUTS if not hasattr(job, field)]
+    if missing:
+        raise ExecutorConfigurationError(
+            f"the job ({type(job).__name__}) has no {', '.join(missing)}: a JobLike has {', '.join(JOB_INPUTS)}"
+        )
 
 
 def _check_image(image: object) -> None:
@@ -142,8 +155,10 @@ def _check_reserved_labels(labels: Mapping[str, str]) -> None:
 def validate_job(job: JobLike) -> None:
     """Check a job's inputs; raise before anything is created if they are unusable.
 
-    Labels must not set a key only the kit sets (``executor_kit.labels.RESERVED_LABELS``,
-    such as ``executor-kit-timeout-seconds``): every backend refuses such a job alike.
+    A job must have every input of ``JobLike`` (``JOB_INPUTS``; ``None`` or
+    empty where unused); ``secret_environment`` is optional. Labels must not
+    set a key only the kit sets (``executor_kit.labels.RESERVED_LABELS``, such
+    as ``executor-kit-timeout-seconds``): every backend refuses such a job alike.
 
     Args:
         job: Any ``JobLike``.
@@ -153,19 +168,25 @@ def validate_job(job: JobLike) -> None:
 
     Example:
         >>> validate_job(ContainerJob(image="busybox", command=["true"]))
-        >>> class Bad: image, command = "busybox", "echo hi"
-        >>> validate_job(Bad())  # doctest: +ELLIPSIS
+        >>> class Partial: image, command = "busybox", ["true"]
+        >>> validate_job(Partial())  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        executor_kit.errors.ExecutorConfigurationError: the job (Partial) has no environment, name, labels, ...
+        >>> job = ContainerJob(image="busybox"); job.command = "echo hi"
+        >>> validate_job(job)  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
         executor_kit.errors.ExecutorConfigurationError: ContainerJob.command must be a list of str...
-        >>> class Forged: image, command, labels = "busybox", [], {"executor-kit-managed": "false"}
-        >>> validate_job(Forged())  # doctest: +ELLIPSIS
+        >>> job.command, job.labels = [], {"executor-kit-managed": "false"}
+        >>> validate_job(job)  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
         executor_kit.errors.ExecutorConfigurationError: ContainerJob.labels sets ['executor-kit-managed'], reserved...
     """
+    _check_inputs_present(job)
     _check_image(job.image)
-    _check_name(getattr(job, "name", None))
+    _check_name(job.name)
     _check_command(job.command)
     for field in ("environment", "labels", "secret_environment"):
         _check_str_mapping(field, getattr(job, field, {}))

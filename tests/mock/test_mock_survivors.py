@@ -150,7 +150,6 @@ def test_a_probe_reading_the_environment_still_gets_its_memory_limit() -> None:
     assert (job.status, job.exit_code, job.stdout) == ("failed", 137, "a\n")
 
 
-@pytest.mark.xfail(strict=True, reason="the mock's probe cache is bypassed for 'env' steps only, not 'has' (reported)")
 def test_a_probe_has_step_sees_the_job_environment() -> None:
     """``probe has NAME`` prints ``set`` for a variable the job sets, as the probe image does (no ``env`` step)."""
     mock = MockExecutor()

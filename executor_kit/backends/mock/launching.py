@@ -31,6 +31,8 @@ __all__ = ["Launching"]
 
 _FAILED = ExecutionStatus.FAILED
 _TIMEOUT_REASON = "timeout"
+#: The probe steps that read the environment (``env NAME``, ``has NAME``).
+_ENV_STEPS = frozenset({"env", "has"})
 _PROBE_CACHE_SIZE = 1024  # distinct probe argvs whose interpretation is kept (runs are immutable)
 
 
@@ -85,7 +87,7 @@ class Launching(MockState):
         return None
 
     def _interpret(self, job: JobLike, argv: tuple[str, ...], limit: int | None) -> ProbeRun:
-        if "env" in argv:  # the run depends on the environment: not cached
+        if _ENV_STEPS.intersection(argv):  # the run depends on the environment: not cached
             return interpret(argv, job_environment(job), memory_limit_mib=limit)
         key = (argv, limit)
         run = self._probe_cache.get(key)
