@@ -49,10 +49,10 @@ def test_the_forged_timeout_no_longer_kills_the_job_its_output_is_kept(runner: A
 
 def test_the_kit_labels_are_the_kits_beside_the_users(runner: Any, docker_client: Any) -> None:
     user = {"team": "blue", RUN_LABEL: "r-1", "executor-kit-case": "c-1"}
-    _, execution_id = runner.start(Probe().out("hi"), labels=user, name="nightly", timeout_seconds=2.5)
+    _, execution_id = runner.start(Probe().out("hi"), labels=user, name="nightly", timeout_seconds=60.5)
     labels = docker_client.api.inspect_container(execution_id)["Config"]["Labels"]
     assert {key: labels[key] for key in user} == user
-    assert (labels[MANAGED_LABEL], labels[TIMEOUT_LABEL], labels[NAME_LABEL]) == ("true", "2.5", "nightly")
+    assert (labels[MANAGED_LABEL], labels[TIMEOUT_LABEL], labels[NAME_LABEL]) == ("true", "60.5", "nightly")
     assert CLEANED_LABEL not in labels
     assert runner.executor.find_executions({**user, MANAGED_LABEL: "true", NAME_LABEL: "nightly"}) == [execution_id]
     assert runner.wait(execution_id) == "exited"

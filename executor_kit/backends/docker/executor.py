@@ -253,7 +253,8 @@ class DockerExecutor(ContainerExecutor):
             ExecutorAuthenticationError: when it refuses the credentials.
 
         Example:
-            >>> DockerExecutor().launch_job(type("J", (), {"image": "", "command": []})())
+            >>> job = ContainerJob(image="busybox"); job.image = ""  # changed after its own checks
+            >>> DockerExecutor().launch_job(job)
             (False, "ContainerJob.image must be a non-empty str, got ''")
         """
         problem = job_problem(job)
