@@ -84,6 +84,18 @@ def raw_lifecycle(client: Any) -> None:
     api.remove_container(container_id, force=True)
 
 
+def engine_floor(executor: DockerExecutor, ids: list[str], runs: int) -> None:
+    """What the engine itself costs: the one list call a batch makes, and one inspect."""
+    managed = {"label": f"{MANAGED_LABEL}=true"}
+    listed = median_ms(lambda: executor.api.containers(all=True, filters=managed), runs)
+    by_id = median_ms(lambda: executor.api.containers(all=True, filters={"id": ids}), runs)
+    inspect = median_ms(lambda: executor.api.inspect_container(ids[0]), runs)
+    print(f"  engine: list {len(ids)} by label {listed:.1f} ms, by id {by_id:.1f} ms; one inspect {inspect:.2f} ms")
+    print(
+        f"  the engine's own ceiling for the speed-up: {len(ids)} x inspect / list = {len(ids) * inspect / listed:.1f}x"
+    )
+
+
 def batch_vs_single(executor: DockerExecutor, count: int, runs: int) -> tuple[float, float]:
     ids = []
     try:
@@ -98,6 +110,7 @@ def batch_vs_single(executor: DockerExecutor, count: int, runs: int) -> tuple[fl
             runs,
         )
         assert set(executor.check_statuses(ids).values()) == {"running"}
+        engine_floor(executor, ids, runs)
         return batch, single
     finally:
         for execution_id in ids:
